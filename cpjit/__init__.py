@@ -1,0 +1,27 @@
+"""cpjit: a copy-and-patch JIT for CPython 3.11 bytecode, written in Python."""
+
+import sys as _sys
+
+__version__ = "0.1.0"
+
+SUPPORTED_PYTHON = (3, 11)
+
+
+class UnsupportedPythonError(RuntimeError):
+    """Raised when cpjit is imported on a Python other than the one it targets."""
+
+
+def _check_python_version():
+    if _sys.version_info[:2] != SUPPORTED_PYTHON:
+        raise UnsupportedPythonError(
+            "cpjit runs CPython %d.%d bytecode and needs CPython %d.%d; "
+            "this is Python %d.%d.%d (%s)"
+            % (*SUPPORTED_PYTHON, *SUPPORTED_PYTHON, *_sys.version_info[:3],
+               _sys.executable)
+        )
+    if _sys.implementation.name != "cpython":
+        raise UnsupportedPythonError(
+            "cpjit needs CPython; this is %s" % _sys.implementation.name)
+
+
+_check_python_version()
