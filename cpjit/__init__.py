@@ -25,3 +25,16 @@ def _check_python_version():
 
 
 _check_python_version()
+
+
+# The tier-2 API at package level, as CPython exposes it in _testinternalcapi / sys._jit.
+# Imported lazily so that ``import cpjit`` stays cheap for ``cpjit exec``.
+_OPTIMIZER_API = ("get_executor", "get_executors", "set_optimizer", "get_optimizer",
+                  "invalidate_dependency", "invalidate_all", "get_counter_optimizer")
+
+
+def __getattr__(name):
+    if name in _OPTIMIZER_API:
+        from cpjit import optimizer
+        return getattr(optimizer, name)
+    raise AttributeError("module 'cpjit' has no attribute %r" % name)
