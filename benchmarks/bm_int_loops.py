@@ -81,7 +81,7 @@ def main():
     limit = max(1000, int(1_000_000 * scale))
     primes = sieve(limit)
     count = sum(primes)
-    for n in range(2000):
+    for n in range(min(2000, limit + 1)):
         assert primes[n] == is_prime_by_division(n), n
 
     collatz_limit = max(1000, int(200_000 * scale))
