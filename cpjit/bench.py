@@ -1,0 +1,679 @@
+"""``cpjit bench``: the benchmark suite under CPython and under cpjit, side by side.
+
+CPython counterpart: none in CPython itself; this plays the role pyperformance plays
+for CPython's JIT work (a runner that compares one build against another), written
+from scratch for cpjit.
+
+Every run is a fresh subprocess. Runs are interleaved (CPython, mode 1, mode 2, ...,
+CPython, mode 1, ...) so that a slow drift of the machine affects every mode alike.
+Each run's wall time is measured around the child, its peak RSS comes from
+``os.wait4`` on the child's pid, and cpjit's own counters come from its
+``--stats=json`` output (see docs/performance.md for the JSON contract).
+
+A cpjit run whose stdout or exit status differs from CPython's is a FAILURE and is
+never timed as a success; a mode that cannot run at all is reported as not available.
+"""
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import shlex
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+# The cpjit modes the runner knows: name -> the ``cpjit exec`` options that select it.
+MODES = {
+    "tier1": ["--no-jit"],
+    "tier2-interp": ["--tier2=interp"],
+    "jit": ["--tier2=jit"],
+}
+BASELINE = "cpython"
+
+# Statuses of one (benchmark, mode) cell.
+OK = "ok"
+FAILED = "FAILED"            # output or exit status differs from CPython's
+TIMEOUT = "timeout"
+UNAVAILABLE = "not available"
+BASELINE_ERROR = "cpython error"   # the benchmark itself fails under CPython
+
+# Counter names read from the ``--stats=json`` object (see docs/performance.md).
+TIME_KEYS = ("time_tier1_s", "time_tier2_interp_s", "time_machine_code_s",
+             "time_projection_s", "time_optimization_s", "time_stitching_s")
+COUNT_KEYS = ("traces_created", "side_traces_created", "uops_compiled", "machine_code_bytes")
+COMPILE_KEYS = ("time_projection_s", "time_optimization_s", "time_stitching_s")
+
+# A program with a hot loop: enough back edges for any sane threshold.
+PROBE_PROGRAM = """\
+def work(n):
+    total = 0
+    for i in range(n):
+        if i % 3:
+            total += i * 2
+        else:
+            total -= 1
+    return total
+print(work(3000), work(3000))
+"""
+
+JSON_FORMAT_VERSION = 1
+
+
+# ---------------------------------------------------------------------------------------
+# Running one child
+
+
+class RunResult:
+    """One subprocess run: what it printed, how it ended, what it cost."""
+
+    def __init__(self, stdout, stderr, exit_status, wall_s, max_rss_kb, timed_out, stats):
+        self.stdout = stdout
+        self.stderr = stderr
+        self.exit_status = exit_status
+        self.wall_s = wall_s
+        self.max_rss_kb = max_rss_kb
+        self.timed_out = timed_out
+        self.stats = stats
+
+
+def run_child(argv, env, timeout, cwd=None):
+    """Run ``argv`` to completion; wall time, child's ru_maxrss via os.wait4, timeout kill."""
+    with tempfile.TemporaryDirectory(prefix="cpjit-bench-") as tmp:
+        out_path = os.path.join(tmp, "stdout")
+        err_path = os.path.join(tmp, "stderr")
+        stats_path = os.path.join(tmp, "stats.json")
+        env = dict(env)
+        if env.get("CPJIT_STATS"):
+            env["CPJIT_STATS_FILE"] = stats_path
+        with open(out_path, "wb") as out, open(err_path, "wb") as err:
+            start = time.perf_counter()
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                    env=env, cwd=cwd, start_new_session=True)
+            timed_out = threading.Event()
+
+            def kill():
+                timed_out.set()
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+            timer = threading.Timer(timeout, kill)
+            timer.start()
+            try:
+                _, status, usage = os.wait4(proc.pid, 0)
+            finally:
+                timer.cancel()
+            wall = time.perf_counter() - start
+            # Tell Popen the child is reaped, so it never waits on a recycled pid.
+            proc.returncode = os.waitstatus_to_exitcode(status)
+        with open(out_path, "rb") as f:
+            stdout = f.read()
+        with open(err_path, "rb") as f:
+            stderr = f.read()
+        stats_text = None
+        if os.path.exists(stats_path):
+            with open(stats_path, "rb") as f:
+                stats_text = f.read()
+        stats, stderr = extract_stats(stats_text, stderr)
+        return RunResult(stdout, stderr, proc.returncode, wall, usage.ru_maxrss,
+                         timed_out.is_set(), stats)
+
+
+def extract_stats(file_bytes, stderr):
+    """cpjit's ``--stats=json`` object: from the stats file if written, else from stderr.
+
+    Returns (stats or None, stderr without the stats line). The object may be wrapped
+    as ``{"cpjit_stats": {...}}`` (what ``cpjit exec --stats=json`` prints) or bare.
+    """
+    def unwrap(obj):
+        if isinstance(obj, dict) and isinstance(obj.get("cpjit_stats"), dict):
+            return obj["cpjit_stats"]
+        return obj if isinstance(obj, dict) else None
+
+    if file_bytes:
+        try:
+            stats = unwrap(json.loads(file_bytes.decode("utf-8", "replace")))
+        except ValueError:
+            stats = None
+        if stats is not None:
+            return stats, stderr
+    lines = stderr.splitlines(keepends=True)
+    for i in range(len(lines) - 1, -1, -1):
+        line = lines[i].strip()
+        if not line.startswith(b"{") or b"cpjit_stats" not in line:
+            continue
+        try:
+            stats = unwrap(json.loads(line.decode("utf-8", "replace")))
+        except ValueError:
+            continue
+        if stats is not None:
+            return stats, b"".join(lines[:i] + lines[i + 1:])
+    return None, stderr
+
+
+# ---------------------------------------------------------------------------------------
+# Reading the counters defensively
+
+
+def find_number(stats, key):
+    """``stats[key]`` if it is a number, else the same key one level down, else None."""
+    if not isinstance(stats, dict):
+        return None
+    candidates = [stats] + [v for v in stats.values() if isinstance(v, dict)]
+    for d in candidates:
+        value = d.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def tier2_status(stats):
+    """(available, reason) for a tier-2 mode, judged from one run's stats."""
+    if stats is None:
+        return False, "no --stats=json output, so no tier-2 counters"
+    active = stats.get("tier2_active")
+    if active is False:
+        return False, str(stats.get("tier2_unavailable") or "cpjit reports tier 2 inactive")
+    if active is None and find_number(stats, "traces_created") is None:
+        return False, "--stats=json has no tier-2 counters (no tier2_active, no traces_created)"
+    return True, ""
+
+
+def summarize_counters(stats, wall_s):
+    """The per-run counters the report shows; None for each one cpjit did not give."""
+    counters = {key: find_number(stats, key) for key in TIME_KEYS + COUNT_KEYS}
+    total = find_number(stats, "time_total_s") or wall_s
+    counters["time_total_s"] = total
+    compile_parts = [counters[k] for k in COMPILE_KEYS if counters[k] is not None]
+    counters["time_compile_s"] = sum(compile_parts) if compile_parts else None
+    uops = counters["uops_compiled"]
+    if counters["time_compile_s"] is not None and uops:
+        counters["compile_us_per_uop"] = counters["time_compile_s"] * 1e6 / uops
+    else:
+        counters["compile_us_per_uop"] = None
+    shares = {}
+    for label, key in (("tier1", "time_tier1_s"), ("tier2_interp", "time_tier2_interp_s"),
+                       ("machine_code", "time_machine_code_s"), ("compile", "time_compile_s")):
+        value = counters[key]
+        shares[label] = (value / total) if (value is not None and total) else None
+    counters["time_share"] = shares
+    return counters
+
+
+# ---------------------------------------------------------------------------------------
+# The suite
+
+
+def default_benchmark_dir():
+    """``benchmarks/`` next to the ``cpjit`` package (the source tree)."""
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        "benchmarks")
+
+
+def discover(directory, filters):
+    """[(name, path)] of ``bm_*.py`` in ``directory``, name = file stem without ``bm_``."""
+    found = []
+    for entry in sorted(os.listdir(directory)):
+        if entry.startswith("bm_") and entry.endswith(".py"):
+            name = entry[3:-3]
+            if not filters or any(f in name for f in filters):
+                found.append((name, os.path.join(directory, entry)))
+    return found
+
+
+def cpjit_environment(with_stats):
+    """The environment of a cpjit child: our source tree importable, stats requested."""
+    env = dict(os.environ)
+    for key in [k for k in env if k.startswith("CPJIT_STATS")]:
+        del env[key]
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    if with_stats:
+        env["CPJIT_STATS"] = "json"
+    return env
+
+
+def baseline_environment():
+    env = dict(os.environ)
+    for key in [k for k in env if k.startswith("CPJIT_")]:
+        del env[key]
+    return env
+
+
+def describe_difference(reference, result):
+    """Why a cpjit run does not count: a one-line reason, or None if it matches."""
+    if result.timed_out:
+        return None
+    if result.exit_status != reference.exit_status:
+        tail = last_line(result.stderr)
+        return "exit status %d, CPython %d%s" % (
+            result.exit_status, reference.exit_status, (": " + tail) if tail else "")
+    if result.stdout != reference.stdout:
+        ours = result.stdout.decode("utf-8", "replace").splitlines()
+        theirs = reference.stdout.decode("utf-8", "replace").splitlines()
+        for i in range(max(len(ours), len(theirs))):
+            a = ours[i] if i < len(ours) else "<missing>"
+            b = theirs[i] if i < len(theirs) else "<missing>"
+            if a != b:
+                return "stdout differs at line %d: %r, CPython %r" % (i + 1, a[:80], b[:80])
+        return "stdout differs"
+    return None
+
+
+def last_line(data):
+    lines = [l for l in data.decode("utf-8", "replace").splitlines() if l.strip()]
+    return lines[-1].strip()[:160] if lines else ""
+
+
+class Runner:
+    """Runs the suite as the options ask and collects a JSON-ready report."""
+
+    def __init__(self, options, log):
+        self.options = options
+        self.log = log
+        self.python = options.python or sys.executable
+        if options.cpjit:
+            self.cpjit_command = shlex.split(options.cpjit)
+        else:
+            self.cpjit_command = [self.python, "-m", "cpjit", "exec"]
+
+    def baseline_argv(self, path):
+        return [self.python, path, repr(self.options.scale)]
+
+    def mode_argv(self, mode, path, *args):
+        return self.cpjit_command + MODES[mode] + [path] + list(args)
+
+    def probe_modes(self, modes):
+        """Which modes run at all: each runs a small hot loop once (stats always on)."""
+        report = {BASELINE: {"available": True, "options": [], "command": [self.python]}}
+        with tempfile.TemporaryDirectory(prefix="cpjit-bench-probe-") as tmp:
+            probe = os.path.join(tmp, "probe.py")
+            with open(probe, "w") as f:
+                f.write(PROBE_PROGRAM)
+            reference = run_child([self.python, probe], baseline_environment(),
+                                  self.options.timeout)
+            for mode in modes:
+                entry = {"options": MODES[mode], "command": self.cpjit_command + MODES[mode]}
+                result = run_child(self.mode_argv(mode, probe), cpjit_environment(True),
+                                   self.options.timeout)
+                if result.timed_out:
+                    available, reason = False, "probe program timed out"
+                else:
+                    reason = describe_difference(reference, result)
+                    available = reason is None
+                    if reason:
+                        reason = "cpjit exec fails on a probe program: " + reason
+                if available and mode != "tier1":
+                    available, reason = tier2_status(result.stats)
+                entry["available"] = available
+                if not available:
+                    entry["reason"] = reason
+                report[mode] = entry
+                self.log("mode %-13s %s" % (mode, "available" if available
+                                            else "NOT AVAILABLE: " + reason))
+        return report
+
+    def run_benchmark(self, name, path, modes):
+        """Interleaved runs of one benchmark: {mode: cell}."""
+        opts = self.options
+        cells = {m: {"status": OK, "times_s": [], "max_rss_kb": [], "counters": []}
+                 for m in [BASELINE] + modes}
+        reference = None
+        for run_index in range(opts.runs):
+            for mode in [BASELINE] + modes:
+                cell = cells[mode]
+                if cell["status"] != OK:
+                    continue
+                if mode == BASELINE:
+                    result = run_child(self.baseline_argv(path), baseline_environment(),
+                                       opts.timeout)
+                else:
+                    if cells[BASELINE]["status"] != OK:
+                        cell["status"] = BASELINE_ERROR
+                        cell["reason"] = "no CPython reference: %s" % cells[BASELINE].get(
+                            "reason", cells[BASELINE]["status"])
+                        continue
+                    result = run_child(self.mode_argv(mode, path, repr(opts.scale)),
+                                       cpjit_environment(not opts.no_stats), opts.timeout)
+                if result.timed_out:
+                    cell["status"] = TIMEOUT
+                    cell["reason"] = "run %d exceeded %g s" % (run_index + 1, opts.timeout)
+                    self.log("  %-12s %-13s timeout" % (name, mode))
+                    continue
+                if mode == BASELINE:
+                    if reference is None:
+                        reference = result
+                    if result.exit_status != 0:
+                        cell["status"] = BASELINE_ERROR
+                        cell["reason"] = "exit status %d: %s" % (
+                            result.exit_status, last_line(result.stderr))
+                        self.log("  %-12s %-13s CPYTHON ERROR %s" % (name, mode, cell["reason"]))
+                        continue
+                    if result.stdout != reference.stdout:
+                        cell["status"] = BASELINE_ERROR
+                        cell["reason"] = "CPython's own output differs between runs"
+                        continue
+                else:
+                    reason = describe_difference(reference, result)
+                    if reason is not None:
+                        cell["status"] = FAILED
+                        cell["reason"] = reason
+                        self.log("  %-12s %-13s FAILED: %s" % (name, mode, reason))
+                        continue
+                    if mode != "tier1" and not opts.no_stats:
+                        available, why = tier2_status(result.stats)
+                        if not available:
+                            cell["status"] = UNAVAILABLE
+                            cell["reason"] = why
+                            continue
+                    cell["counters"].append(summarize_counters(result.stats, result.wall_s))
+                cell["times_s"].append(result.wall_s)
+                cell["max_rss_kb"].append(result.max_rss_kb)
+                self.log("  %-12s %-13s run %d: %.3f s" % (name, mode, run_index + 1,
+                                                            result.wall_s))
+        base_median = (statistics.median(cells[BASELINE]["times_s"])
+                       if cells[BASELINE]["status"] == OK else None)
+        for mode, cell in cells.items():
+            finish_cell(cell, base_median)
+        return cells
+
+    def run(self):
+        opts = self.options
+        directory = opts.benchmarks or default_benchmark_dir()
+        benchmarks = discover(directory, opts.filter)
+        if not benchmarks:
+            raise SystemExit("cpjit bench: no benchmark matches in %s" % directory)
+        modes_report = self.probe_modes(opts.modes)
+        available = [m for m in opts.modes if modes_report[m]["available"]]
+        results = []
+        for name, path in benchmarks:
+            self.log("%s" % name)
+            measured = self.run_benchmark(name, path, available)
+            cells = {BASELINE: measured[BASELINE]}
+            for mode in opts.modes:
+                cells[mode] = measured.get(mode) or {
+                    "status": UNAVAILABLE, "reason": modes_report[mode].get("reason", "")}
+            results.append({"name": name, "path": path, "results": cells})
+        return {
+            "format_version": JSON_FORMAT_VERSION,
+            "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime(
+                "%Y-%m-%d %H:%M UTC"),
+            "python": sys.version.split()[0],
+            "python_executable": self.python,
+            "machine": "%s %s, %d cores" % (platform.system(), platform.machine(),
+                                           os.cpu_count() or 0),
+            "scale": opts.scale,
+            "runs": opts.runs,
+            "timeout_s": opts.timeout,
+            "stats_collected": not opts.no_stats,
+            "modes": modes_report,
+            "benchmarks": results,
+            "geometric_mean_ratio": geometric_means(results, opts.modes),
+        }
+
+
+def finish_cell(cell, base_median):
+    """Median, min, max, peak RSS, ratio to CPython and mean counters of a finished cell."""
+    times = cell.get("times_s") or []
+    if cell["status"] != OK or not times:
+        cell.pop("counters", None)
+        return
+    cell["median_s"] = statistics.median(times)
+    cell["min_s"] = min(times)
+    cell["max_s"] = max(times)
+    cell["peak_rss_kb"] = max(cell["max_rss_kb"])
+    cell["ratio"] = cell["median_s"] / base_median if base_median else None
+    runs = cell.pop("counters", [])
+    if runs:
+        cell["counters"] = average_counters(runs)
+
+
+def average_counters(runs):
+    """Mean of each counter over the runs that reported it (None if none did)."""
+    merged = {}
+    for key in runs[0]:
+        if key == "time_share":
+            merged[key] = {k: mean_or_none([r[key][k] for r in runs]) for k in runs[0][key]}
+        else:
+            merged[key] = mean_or_none([r[key] for r in runs])
+    return merged
+
+
+def mean_or_none(values):
+    values = [v for v in values if v is not None]
+    return statistics.fmean(values) if values else None
+
+
+def geometric_means(results, modes):
+    """Per mode: geometric mean of the time ratios over the benchmarks that passed."""
+    summary = {}
+    for mode in modes:
+        ratios = [b["results"][mode].get("ratio") for b in results
+                  if b["results"][mode]["status"] == OK]
+        ratios = [r for r in ratios if r]
+        entry = {"benchmarks": len(ratios), "of": len(results)}
+        entry["ratio"] = (math.exp(statistics.fmean(math.log(r) for r in ratios))
+                          if ratios else None)
+        summary[mode] = entry
+    return summary
+
+
+# ---------------------------------------------------------------------------------------
+# Reporting
+
+
+def fmt(value, spec, missing="-"):
+    return missing if value is None else format(value, spec)
+
+
+def format_table(report):
+    """The human-readable report: timings, counters, geometric means."""
+    lines = []
+    lines.append("cpjit bench: scale %g, %d run(s) per mode, timeout %g s, Python %s, %s, %s"
+                 % (report["scale"], report["runs"], report["timeout_s"], report["python"],
+                    report["machine"], report["date_utc"]))
+    lines.append("modes:")
+    for mode, info in report["modes"].items():
+        what = "baseline" if mode == BASELINE else " ".join(info["options"])
+        state = "available" if info["available"] else "NOT AVAILABLE (%s)" % info.get("reason")
+        lines.append("  %-13s %-16s %s" % (mode, what, state))
+    lines.append("")
+    header = ("%-14s %-13s %-14s %9s %19s %8s %9s"
+              % ("benchmark", "mode", "status", "median s", "min-max s", "ratio", "peak MB"))
+    lines.append(header)
+    lines.append("-" * len(header))
+    counter_rows = []
+    for bench in report["benchmarks"]:
+        first = True
+        for mode, cell in bench["results"].items():
+            name = bench["name"] if first else ""
+            first = False
+            if cell["status"] == OK:
+                lines.append("%-14s %-13s %-14s %9.3f %19s %8s %9.1f" % (
+                    name, mode, cell["status"], cell["median_s"],
+                    "%.3f-%.3f" % (cell["min_s"], cell["max_s"]),
+                    fmt(cell.get("ratio"), ".2f") + "x", cell["peak_rss_kb"] / 1024))
+                counters = cell.get("counters")
+                if (counters and mode != BASELINE
+                        and any(counters[k] is not None for k in TIME_KEYS + COUNT_KEYS)):
+                    counter_rows.append((bench["name"], mode, counters))
+            else:
+                reason = cell.get("reason", "")
+                if cell["status"] == UNAVAILABLE and not report["modes"][mode]["available"]:
+                    reason = "(see modes above)"
+                lines.append("%-14s %-13s %-14s %s" % (name, mode, cell["status"], reason))
+    if counter_rows:
+        lines.append("")
+        lines.append("cpjit counters (from --stats=json, mean over runs; '-' = not reported;"
+                     " shares are of the run's total time):")
+        header = ("%-14s %-13s %7s %6s %7s %9s %7s %7s %7s %8s %10s"
+                  % ("benchmark", "mode", "traces", "side", "uops", "mc bytes", "tier1",
+                     "t2-int", "mcode", "compile", "us/uop"))
+        lines.append(header)
+        lines.append("-" * len(header))
+        for name, mode, c in counter_rows:
+            share = c["time_share"]
+            lines.append("%-14s %-13s %7s %6s %7s %9s %7s %7s %7s %8s %10s" % (
+                name, mode, fmt(c["traces_created"], ".0f"), fmt(c["side_traces_created"], ".0f"),
+                fmt(c["uops_compiled"], ".0f"), fmt(c["machine_code_bytes"], ".0f"),
+                fmt_share(share["tier1"]), fmt_share(share["tier2_interp"]),
+                fmt_share(share["machine_code"]), fmt_share(share["compile"]),
+                fmt(c["compile_us_per_uop"], ".1f")))
+    lines.append("")
+    lines.append("geometric mean of time ratios (cpjit / CPython; below 1 = faster than CPython):")
+    for mode, entry in report["geometric_mean_ratio"].items():
+        if not report["modes"][mode]["available"]:
+            lines.append("  %-13s not available" % mode)
+        elif entry["ratio"] is None:
+            lines.append("  %-13s no benchmark passed (0 of %d)" % (mode, entry["of"]))
+        else:
+            lines.append("  %-13s %.2fx over %d of %d benchmarks" % (
+                mode, entry["ratio"], entry["benchmarks"], entry["of"]))
+    return "\n".join(lines) + "\n"
+
+
+def fmt_share(value):
+    return "-" if value is None else "%.0f%%" % (100 * value)
+
+
+def matplotlib_missing():
+    """None if matplotlib imports, else the message telling the user what to install."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return ("cpjit bench: --plot needs matplotlib, which is not installed "
+                "(pip install 'cpjit[plot]' or pip install matplotlib); "
+                "the table and JSON do not need it")
+    return None
+
+
+def plot(report, path):
+    """A grouped bar chart of time ratios per benchmark and mode (log scale)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    modes = [m for m in report["geometric_mean_ratio"]]
+    names = [b["name"] for b in report["benchmarks"]] + ["geo. mean"]
+    width = 0.8 / max(1, len(modes))
+    fig, ax = plt.subplots(figsize=(max(8, 0.7 * len(names) * max(1, len(modes))), 5))
+    for k, mode in enumerate(modes):
+        xs, ys, missing = [], [], []
+        for i, bench in enumerate(report["benchmarks"]):
+            cell = bench["results"][mode]
+            x = i + (k - (len(modes) - 1) / 2) * width
+            if cell["status"] == OK and cell.get("ratio"):
+                xs.append(x)
+                ys.append(cell["ratio"])
+            else:
+                missing.append((x, cell["status"]))
+        geo = report["geometric_mean_ratio"][mode]["ratio"]
+        if geo:
+            xs.append(len(report["benchmarks"]) + (k - (len(modes) - 1) / 2) * width)
+            ys.append(geo)
+        bars = ax.bar(xs, ys, width, label=mode)
+        for bar, y in zip(bars, ys):
+            ax.annotate("%.1f" % y if y >= 10 else "%.2f" % y,
+                        (bar.get_x() + bar.get_width() / 2, y), ha="center", va="bottom",
+                        fontsize=6)
+        for x, status in missing:
+            ax.annotate(status, (x, 1.0), ha="center", va="bottom", rotation=90, fontsize=6,
+                        color="red")
+    ax.axhline(1.0, color="black", linewidth=0.8)
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels(names, rotation=30, ha="right")
+    ax.set_ylabel("time ratio vs CPython %s (log; < 1 = faster)" % report["python"])
+    ax.set_title("cpjit bench, scale %g, %d run(s), %s" % (report["scale"], report["runs"],
+                                                        report["date_utc"]))
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------------------------------
+# Command line
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="cpjit bench",
+        description="Run the benchmark suite under CPython and under cpjit in each mode, "
+                    "interleaved, and compare. A run whose stdout or exit status differs "
+                    "from CPython's is a FAILURE; a mode that cannot run is 'not available'.")
+    parser.add_argument("--filter", action="append", default=[], metavar="NAME",
+                        help="only benchmarks whose name contains NAME (repeatable)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per benchmark and mode (3)")
+    parser.add_argument("--json", metavar="FILE", help="write the report as JSON")
+    parser.add_argument("--plot", metavar="FILE.png", help="bar chart of the ratios (matplotlib)")
+    parser.add_argument("--modes", default=",".join(MODES),
+                        help="comma-separated cpjit modes among %s (default: all); "
+                             "CPython always runs as the baseline" % ", ".join(MODES))
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="problem size factor passed to each benchmark (1 = ~1-3 s "
+                             "under CPython)")
+    parser.add_argument("--timeout", type=float, default=300.0,
+                        help="seconds before a run is killed and reported as timeout (300)")
+    parser.add_argument("--benchmarks", metavar="DIR",
+                        help="directory of bm_*.py programs (default: the repo's benchmarks/)")
+    parser.add_argument("--python", metavar="EXE",
+                        help="the CPython to compare with and run cpjit on (sys.executable)")
+    parser.add_argument("--cpjit", metavar="COMMAND",
+                        help="command that runs cpjit exec (default: PYTHON -m cpjit exec)")
+    parser.add_argument("--no-stats", action="store_true",
+                        help="do not ask cpjit for --stats=json counters in timed runs")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    options = parser.parse_args(argv)
+    modes = [m.strip() for m in options.modes.split(",") if m.strip()]
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        parser.error("unknown mode(s) %s; choose from %s" % (", ".join(unknown),
+                                                            ", ".join(MODES)))
+    options.modes = modes
+    if options.runs < 1:
+        parser.error("--runs must be at least 1")
+    if options.timeout <= 0 or options.scale <= 0:
+        parser.error("--timeout and --scale must be positive")
+    return options
+
+
+def main(argv):
+    """``cpjit bench ...``: 0 if no benchmark FAILED, 1 otherwise (or if --plot could not be made)."""
+    options = parse_args(argv)
+
+    def log(message):
+        if not options.quiet:
+            sys.stderr.write(message + "\n")
+            sys.stderr.flush()
+
+    plot_problem = matplotlib_missing() if options.plot else None
+    if plot_problem:
+        log(plot_problem)
+    report = Runner(options, log).run()
+    sys.stdout.write(format_table(report))
+    if options.json:
+        with open(options.json, "w") as f:
+            json.dump(report, f, indent=1, sort_keys=False)
+            f.write("\n")
+    status = 0
+    if options.plot:
+        if plot_problem:
+            sys.stderr.write(plot_problem + "\n")
+            status = 1
+        else:
+            plot(report, options.plot)
+    bad = [b["name"] for b in report["benchmarks"]
+           if any(c["status"] in (FAILED, BASELINE_ERROR) for c in b["results"].values())]
+    if bad:
+        sys.stderr.write("cpjit bench: FAILED: %s\n" % ", ".join(bad))
+        status = 1
+    return status
