@@ -1,0 +1,287 @@
+"""Executable memory for stitched traces, W^X (CPython counterpart: jit_alloc /
+mark_executable / jit_free in Python/jit.c).
+
+Rules this module keeps:
+
+* No mapping is ever writable and executable at once.  Code is written into a
+  read+write mapping, which is then ``mprotect``-ed to read+execute.
+* Small traces share pages.  A page that already holds live (possibly running)
+  code is never made writable again: the next trace placed on it is written into
+  a fresh read+write *staging* page (a copy of the live page plus the new bytes),
+  which is sealed read+execute and then moved over the live page with
+  ``mremap(MREMAP_FIXED)``.  The bytes of the code already there are identical at
+  the same addresses, so a thread that is inside that code (or has a return
+  address in it) never sees the page missing, writable or different.
+* A page goes back to the OS (``munmap``) when every trace on it has been freed;
+  a trace larger than a page gets its own mapping, unmapped when it is freed.
+  While any thread is inside machine code (``ACTIVE_ENTRIES`` non-empty), unmaps
+  are deferred: a freed trace may still be on some C stack (invalidation from a
+  call made by the very code being freed).
+
+libc is reached through cffi in ABI mode (``ffi.dlopen(None)``): typed
+declarations check every argument, ``ffi.errno`` gives the failure reason, and
+releasing the GIL around these system calls is harmless (they touch no Python
+object and, with the staging scheme above, no live code page changes state).
+Machine code itself is *never* called through cffi (see cpjit.jit).
+"""
+
+import dataclasses
+import os
+import threading
+
+import cffi
+
+# Linux x86-64/aarch64 values (asm-generic/mman-common.h, linux/mman.h).  Another OS is
+# another module.
+PROT_NONE = 0
+PROT_READ = 1
+PROT_WRITE = 2
+PROT_EXEC = 4
+MAP_PRIVATE = 0x02
+MAP_ANONYMOUS = 0x20
+MREMAP_MAYMOVE = 1
+MREMAP_FIXED = 2
+
+_ffi = cffi.FFI()
+_ffi.cdef("""
+    void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset);
+    int mprotect(void *addr, size_t length, int prot);
+    int munmap(void *addr, size_t length);
+    void *mremap(void *old_address, size_t old_size, size_t new_size, int flags, ...);
+""")
+_libc = _ffi.dlopen(None)
+_MAP_FAILED = 2 ** 64 - 1
+
+PAGE_SIZE = os.sysconf("SC_PAGESIZE")
+
+# Code placement granule: a trace starts on a 64-byte boundary (a cache line), as
+# compilers align hot function entries.
+ALIGNMENT = 64
+
+# One element per thread currently inside machine code (list.append / pop are atomic
+# under the GIL, unlike `counter += 1`).  cpjit.jit.JitCode.run pushes and pops.
+ACTIVE_ENTRIES = []
+
+
+class JitMemoryError(MemoryError):
+    """A memory system call failed (the message names the call and errno)."""
+
+
+def _check(result, what):
+    if result != 0:
+        errno = _ffi.errno
+        raise JitMemoryError("%s failed: %s" % (what, os.strerror(errno)))
+
+
+def _map(size, prot):
+    """mmap anonymous private memory; returns its address."""
+    pointer = _libc.mmap(_ffi.NULL, size, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+    address = int(_ffi.cast("uintptr_t", pointer))
+    if address == _MAP_FAILED:
+        errno = _ffi.errno
+        raise JitMemoryError("mmap of %d bytes failed: %s" % (size, os.strerror(errno)))
+    return address
+
+
+def _protect(address, size, prot):
+    _check(_libc.mprotect(_ffi.cast("void *", address), size, prot),
+           "mprotect(%#x, %d, %d)" % (address, size, prot))
+
+
+def _unmap(address, size):
+    _check(_libc.munmap(_ffi.cast("void *", address), size), "munmap(%#x, %d)" % (address, size))
+
+
+def _move_over(source, destination, size):
+    """Atomically replace the pages at `destination` by those at `source`."""
+    pointer = _libc.mremap(_ffi.cast("void *", source), _ffi.cast("size_t", size),
+                           _ffi.cast("size_t", size),
+                           _ffi.cast("int", MREMAP_MAYMOVE | MREMAP_FIXED),
+                           _ffi.cast("void *", destination))
+    if int(_ffi.cast("uintptr_t", pointer)) != destination:
+        errno = _ffi.errno
+        raise JitMemoryError("mremap(%#x -> %#x) failed: %s"
+                             % (source, destination, os.strerror(errno)))
+
+
+def _write(address, data):
+    _ffi.memmove(_ffi.cast("char *", address), data, len(data))
+
+
+def read_bytes(address, size):
+    """Copy `size` bytes of memory at `address` (code must be readable, as R+X is)."""
+    return bytes(_ffi.buffer(_ffi.cast("char *", address), size))
+
+
+def _round_up(value, granule):
+    return (value + granule - 1) // granule * granule
+
+
+@dataclasses.dataclass(eq=False)
+class _Mapping:
+    """One mmap: a shared page of small traces, or the private pages of a big one."""
+
+    address: int
+    size: int
+    shared: bool
+    head: int = 0            # bump pointer (offset of the next free byte)
+    live: int = 0            # regions placed here and not freed
+    sealed: bool = False     # True once read+execute (never writable again)
+    dead: bool = False       # every region freed: unmapped, or waiting to be
+
+
+@dataclasses.dataclass(eq=False)
+class Region:
+    """Code placed by an ExecutableMemory: `size` bytes at `address`, read+execute."""
+
+    address: int
+    size: int
+    mapping: _Mapping
+    owner: "ExecutableMemory"
+    freed: bool = False
+
+    def read(self):
+        """The bytes as they are in memory now."""
+        if self.freed:
+            raise ValueError("region at %#x was freed" % self.address)
+        return read_bytes(self.address, self.size)
+
+    def free(self):
+        """Give the bytes back; the page is unmapped once none of its regions is live."""
+        self.owner.release(self)
+
+
+class ExecutableMemory:
+    """Allocator of W^X executable regions over page-sized mmaps (jit_alloc's role)."""
+
+    def __init__(self, page_size=PAGE_SIZE):
+        self.page_size = page_size
+        self._lock = threading.RLock()
+        self._open_pages = []        # shared pages with room left
+        self._mappings = set()       # every mapping not yet unmapped
+        self._deferred = []          # dead mappings to unmap when no code runs
+        self.bytes_used = 0          # sum of live region sizes
+
+    # ---- statistics -------------------------------------------------------------
+    @property
+    def bytes_mapped(self):
+        """Bytes currently mapped by this allocator (deferred unmaps included)."""
+        return sum(m.size for m in self._mappings)
+
+    def mapping_count(self):
+        return len(self._mappings)
+
+    def mapped_ranges(self):
+        """[(start, end)] of every mapping this allocator holds."""
+        return sorted((m.address, m.address + m.size) for m in self._mappings)
+
+    # ---- allocation ---------------------------------------------------------------
+    def place(self, size, render):
+        """Reserve `size` bytes, write `render(address)` there, seal it read+execute.
+
+        `render` receives the final address (the code is position dependent) and
+        returns at most `size` bytes (it may need less once it knows where it lands:
+        relaxed GOT loads need no slot).  Returns the Region, sized to what was written.
+        """
+        if size <= 0:
+            raise ValueError("cannot place %d bytes of code" % size)
+        with self._lock:
+            if size <= self.page_size:
+                mapping, offset = self._shared_spot(size)
+            else:
+                mapping = _Mapping(_map(_round_up(size, self.page_size), PROT_READ | PROT_WRITE),
+                                   _round_up(size, self.page_size), shared=False)
+                self._mappings.add(mapping)
+                offset = 0
+            address = mapping.address + offset
+            try:
+                data = bytes(render(address))
+                if not 0 < len(data) <= size:
+                    raise ValueError("rendered %d bytes for a %d-byte region" % (len(data), size))
+                size = len(data)
+                self._commit(mapping, offset, data)
+            except BaseException:
+                if not mapping.shared:
+                    self._mappings.discard(mapping)
+                    _unmap(mapping.address, mapping.size)
+                elif mapping.live == 0 and not mapping.sealed:
+                    # a fresh page nobody uses: give it back at once
+                    self._open_pages.remove(mapping)
+                    self._mappings.discard(mapping)
+                    _unmap(mapping.address, mapping.size)
+                raise
+            mapping.head = max(mapping.head, _round_up(offset + size, ALIGNMENT))
+            mapping.live += 1
+            if mapping.shared and mapping.head >= mapping.size and mapping in self._open_pages:
+                self._open_pages.remove(mapping)
+            self.bytes_used += size
+            return Region(address, size, mapping, self)
+
+    def _shared_spot(self, size):
+        for mapping in self._open_pages:
+            if mapping.head + size <= mapping.size:
+                return mapping, mapping.head
+        mapping = _Mapping(_map(self.page_size, PROT_READ | PROT_WRITE), self.page_size,
+                           shared=True)
+        self._mappings.add(mapping)
+        self._open_pages.append(mapping)
+        return mapping, 0
+
+    def _commit(self, mapping, offset, data):
+        if not mapping.sealed:
+            # Nobody can run code here yet: write in place, then seal.
+            _write(mapping.address + offset, data)
+            _protect(mapping.address, mapping.size, PROT_READ | PROT_EXEC)
+            mapping.sealed = True
+            return
+        # Live code on this page: build the new page aside and swap it in atomically.
+        staging = _map(mapping.size, PROT_READ | PROT_WRITE)
+        try:
+            _write(staging, read_bytes(mapping.address, mapping.size))
+            _write(staging + offset, data)
+            _protect(staging, mapping.size, PROT_READ | PROT_EXEC)
+            _move_over(staging, mapping.address, mapping.size)
+        except BaseException:
+            _unmap(staging, mapping.size)
+            raise
+
+    # ---- freeing --------------------------------------------------------------------
+    def release(self, region):
+        """Free a region (jit_free's role); idempotent."""
+        with self._lock:
+            if region.freed:
+                return
+            region.freed = True
+            self.bytes_used -= region.size
+            mapping = region.mapping
+            mapping.live -= 1
+            if mapping.live:
+                return
+            mapping.dead = True
+            if mapping in self._open_pages:
+                self._open_pages.remove(mapping)
+            if ACTIVE_ENTRIES:
+                self._deferred.append(mapping)
+            else:
+                self._unmap_mapping(mapping)
+
+    def _unmap_mapping(self, mapping):
+        self._mappings.discard(mapping)
+        _unmap(mapping.address, mapping.size)
+
+    def release_deferred(self):
+        """Unmap what was freed while machine code was running (call when none is)."""
+        with self._lock:
+            if ACTIVE_ENTRIES:
+                return
+            deferred, self._deferred = self._deferred, []
+            for mapping in deferred:
+                self._unmap_mapping(mapping)
+
+    @property
+    def has_deferred(self):
+        return bool(self._deferred)
+
+
+# The process-wide allocator used by cpjit.jit.
+memory = ExecutableMemory()

@@ -1,0 +1,252 @@
+"""x86-64 ELF relocation patching (CPython counterpart: patch_* in Python/jit.c).
+
+This module is the target layer for x86-64: the only place that knows the
+relocation formulas, the instruction encodings the GOT relaxations rewrite, and
+the veneer used when a call is out of rel32 range.  aarch64 would be another
+module with the same `apply_relocation` entry point.
+
+Notation as in the psABI and cpjit.build.stencils:
+    S  the value the hole denotes (for the GOT kinds: what the GOT slot holds)
+    A  the addend
+    P  the address of the patched field
+    G  the address of the GOT slot holding S
+
+Every result is range-checked: a value that does not fit its field raises
+RelocationRangeError; nothing is truncated silently.
+"""
+
+import dataclasses
+import struct
+
+INT32_MIN = -(1 << 31)
+INT32_MAX = (1 << 31) - 1
+UINT32_MAX = (1 << 32) - 1
+MASK64 = (1 << 64) - 1
+
+# Relocation kinds whose field holds G + A - P (the GOT slot is ours, same allocation).
+GOT_KINDS = frozenset({
+    "R_X86_64_GOTPCREL", "R_X86_64_GOTPCRELX", "R_X86_64_REX_GOTPCRELX",
+    "R_X86_64_GOTPCREL64",
+})
+# Kinds a direct call/jump may use; when out of range they go through a veneer.
+BRANCH_KINDS = frozenset({"R_X86_64_PLT32"})
+SUPPORTED_KINDS = GOT_KINDS | BRANCH_KINDS | frozenset({
+    "R_X86_64_64", "R_X86_64_32", "R_X86_64_32S", "R_X86_64_PC32", "R_X86_64_PC64",
+    "R_X86_64_GOTPC32", "R_X86_64_GOTPC64", "R_X86_64_GOTOFF64",
+})
+
+# jmp qword ptr [rip+0]; .quad target  (14 bytes, padded to 16)
+VENEER_SIZE = 16
+GOT_SLOT_SIZE = 8
+
+
+class RelocationError(Exception):
+    """A relocation that cannot be patched; the message names stencil and relocation."""
+
+
+class UnknownRelocationError(RelocationError):
+    """A relocation kind this target does not implement."""
+
+
+class RelocationRangeError(RelocationError):
+    """The value does not fit the relocated field."""
+
+
+def signed64(value):
+    """Interpret a value modulo 2**64 as a signed 64-bit integer."""
+    value &= MASK64
+    return value - (1 << 64) if value >> 63 else value
+
+
+def fits_int32(value):
+    return INT32_MIN <= value <= INT32_MAX
+
+
+@dataclasses.dataclass
+class Patch:
+    """One applied relocation, for introspection (disassembly marks these)."""
+
+    offset: int          # of the patched field, from the start of the region
+    size: int            # bytes of the field
+    kind: str            # the ELF relocation
+    how: str             # abs64 | abs32 | pc32 | pc64 | got | lea | imm32 | call | jmp | veneer | gotoff
+    value: int           # the value written (after relaxation)
+    what: str            # "<stencil>: <hole description>"
+    rewrote_from: int = -1  # first byte of an instruction a relaxation rewrote, else -1
+    section: str = "code"   # "code" or "data" (set by the stitcher)
+    placement: object = None  # the cpjit.jit.StencilPlacement it belongs to
+
+
+def needs_got_slot(kind):
+    return kind in GOT_KINDS
+
+
+def may_need_veneer(kind):
+    return kind in BRANCH_KINDS
+
+
+def check_kind(kind, what):
+    """Refuse a relocation kind this target cannot patch (before anything is mapped)."""
+    if kind not in SUPPORTED_KINDS:
+        raise UnknownRelocationError("%s: unsupported relocation %s" % (what, kind))
+
+
+def write_veneer(buffer, offset, target):
+    """An indirect jump to `target` (an absolute address), for out-of-range calls."""
+    buffer[offset:offset + VENEER_SIZE] = (
+        b"\xff\x25\x00\x00\x00\x00" + struct.pack("<Q", target & MASK64) + b"\xcc\xcc")
+
+
+def write_got_slot(buffer, offset, value):
+    struct.pack_into("<Q", buffer, offset, value & MASK64)
+
+
+def _put32(buffer, offset, value, signed, kind, what):
+    if signed:
+        if not fits_int32(value):
+            raise RelocationRangeError("%s: %s value %#x does not fit in a signed 32-bit field"
+                                       % (what, kind, value))
+        struct.pack_into("<i", buffer, offset, value)
+    else:
+        if not 0 <= value <= UINT32_MAX:
+            raise RelocationRangeError("%s: %s value %#x does not fit in an unsigned 32-bit field"
+                                       % (what, kind, value))
+        struct.pack_into("<I", buffer, offset, value)
+
+
+def relaxes(buffer, offset, kind, S, A, P):
+    """Whether a GOT-kind relocation will be relaxed (so needs no GOT slot)."""
+    if kind not in ("R_X86_64_GOTPCRELX", "R_X86_64_REX_GOTPCRELX"):
+        return False
+    return _relax_got_load(buffer, offset, kind, S, A, P, write=False) is not None
+
+
+def needs_veneer(kind, S, A, P):
+    """Whether a branch relocation is out of rel32 range (so needs a veneer)."""
+    return kind in BRANCH_KINDS and not fits_int32(S + A - P)
+
+
+def _relax_got_load(buffer, offset, kind, S, A, P, write=True):
+    """Try the relaxations of a GOTPCRELX / REX_GOTPCRELX load or branch.
+
+    Returns (how, value, first_byte_offset) with the instruction rewritten in
+    `buffer` (unless write is false), or None when no relaxation applies (the GOT
+    slot is then used).
+    The same rewrites GNU ld does, and Python/jit.c's patch_x86_64_32rx:
+      mov reg, [rip+G]  ->  mov reg, imm32   when S fits the immediate
+      mov reg, [rip+G]  ->  lea reg, [rip+S] when S is within rel32 range
+      call [rip+G]      ->  addr32 call S     (0x67 prefix keeps the length)
+      jmp  [rip+G]      ->  nop; jmp S
+    """
+    if offset < 2:
+        return None
+    opcode, modrm = buffer[offset - 2], buffer[offset - 1]
+    direct = S + A - P
+    if opcode == 0x8B and (modrm & 0xC7) == 0x05:          # mov r, [rip+disp32]
+        rex_offset = offset - 3
+        has_rex = kind == "R_X86_64_REX_GOTPCRELX"
+        if has_rex and (rex_offset < 0 or buffer[rex_offset] & 0xF0 != 0x40):
+            return None
+        rex = buffer[rex_offset] if has_rex else 0
+        wide = bool(rex & 0x08)
+        S_signed = signed64(S)
+        if not wide or fits_int32(S_signed):
+            # C7 /0 id: mov r/m, imm32 (sign-extended to 64 bits under REX.W;
+            # a 32-bit mov loads the low half of the slot, exactly what imm32 gives).
+            imm = S_signed if wide else S & UINT32_MAX
+            if not write:
+                return "imm32", imm, offset - 2 - has_rex
+            if has_rex:
+                buffer[rex_offset] = 0x40 | (rex & 0x08) | ((rex >> 2) & 1)   # REX.R -> REX.B
+            buffer[offset - 2] = 0xC7
+            buffer[offset - 1] = 0xC0 | ((modrm >> 3) & 7)
+            struct.pack_into("<i" if wide else "<I", buffer, offset, imm)
+            return "imm32", imm, offset - 2 - has_rex
+        if fits_int32(direct):
+            if not write:
+                return "lea", direct, offset - 2 - has_rex
+            buffer[offset - 2] = 0x8D
+            struct.pack_into("<i", buffer, offset, direct)
+            return "lea", direct, offset - 2 - has_rex
+        return None
+    if kind == "R_X86_64_GOTPCRELX" and opcode == 0xFF and modrm in (0x15, 0x25):
+        if not fits_int32(direct):
+            return None
+        if not write:
+            return ("call" if modrm == 0x15 else "jmp"), direct, offset - 2
+        if modrm == 0x15:
+            buffer[offset - 2], buffer[offset - 1] = 0x67, 0xE8
+            how = "call"
+        else:
+            buffer[offset - 2], buffer[offset - 1] = 0x90, 0xE9
+            how = "jmp"
+        struct.pack_into("<i", buffer, offset, direct)
+        return how, direct, offset - 2
+    return None
+
+
+def apply_relocation(buffer, offset, kind, S, A, P, *, got_slot=None, got_base=None,
+                     veneer=None, what=""):
+    """Patch one relocation into `buffer` (which is mapped at P - offset).
+
+    got_slot: address G of the slot holding S (GOT kinds); got_base: the address
+    of the trace's GOT (GOTPC*/GOTOFF*); veneer: address of a veneer that jumps
+    to S (branch kinds; used only when S is out of rel32 range).
+    Returns a Patch.
+    """
+    check_kind(kind, what)
+    if kind == "R_X86_64_64":
+        value = (S + A) & MASK64
+        struct.pack_into("<Q", buffer, offset, value)
+        return Patch(offset, 8, kind, "abs64", value, what)
+    if kind == "R_X86_64_32":
+        _put32(buffer, offset, S + A, False, kind, what)
+        return Patch(offset, 4, kind, "abs32", S + A, what)
+    if kind == "R_X86_64_32S":
+        _put32(buffer, offset, signed64(S + A), True, kind, what)
+        return Patch(offset, 4, kind, "abs32", S + A, what)
+    if kind == "R_X86_64_PC32":
+        _put32(buffer, offset, S + A - P, True, kind, what)
+        return Patch(offset, 4, kind, "pc32", S + A - P, what)
+    if kind == "R_X86_64_PC64":
+        value = (S + A - P) & MASK64
+        struct.pack_into("<Q", buffer, offset, value)
+        return Patch(offset, 8, kind, "pc64", S + A - P, what)
+    if kind == "R_X86_64_PLT32":
+        value = S + A - P
+        if fits_int32(value):
+            struct.pack_into("<i", buffer, offset, value)
+            return Patch(offset, 4, kind, "pc32", value, what)
+        if veneer is None:
+            raise RelocationRangeError("%s: %s target %#x is out of rel32 range of %#x and no "
+                                       "veneer was reserved" % (what, kind, S, P))
+        _put32(buffer, offset, veneer + A - P, True, kind, what)
+        return Patch(offset, 4, kind, "veneer", veneer + A - P, what)
+    if kind in GOT_KINDS:
+        if kind in ("R_X86_64_GOTPCRELX", "R_X86_64_REX_GOTPCRELX"):
+            relaxed = _relax_got_load(buffer, offset, kind, S, A, P)
+            if relaxed is not None:
+                how, value, first = relaxed
+                return Patch(offset, 4, kind, how, value, what, rewrote_from=first)
+        if got_slot is None:
+            raise RelocationError("%s: %s needs a GOT slot and none was reserved" % (what, kind))
+        if kind == "R_X86_64_GOTPCREL64":
+            value = (got_slot + A - P) & MASK64
+            struct.pack_into("<Q", buffer, offset, value)
+            return Patch(offset, 8, kind, "got", got_slot + A - P, what)
+        _put32(buffer, offset, got_slot + A - P, True, kind, what)
+        return Patch(offset, 4, kind, "got", got_slot + A - P, what)
+    # The remaining kinds refer to the GOT's base (_GLOBAL_OFFSET_TABLE_).
+    if got_base is None:
+        raise RelocationError("%s: %s needs the GOT base and none was given" % (what, kind))
+    if kind == "R_X86_64_GOTPC32":
+        _put32(buffer, offset, got_base + A - P, True, kind, what)
+        return Patch(offset, 4, kind, "pc32", got_base + A - P, what)
+    if kind == "R_X86_64_GOTPC64":
+        value = (got_base + A - P) & MASK64
+        struct.pack_into("<Q", buffer, offset, value)
+        return Patch(offset, 8, kind, "pc64", got_base + A - P, what)
+    assert kind == "R_X86_64_GOTOFF64"
+    value = (S + A - got_base) & MASK64
+    struct.pack_into("<Q", buffer, offset, value)
+    return Patch(offset, 8, kind, "gotoff", S + A - got_base, what)
