@@ -232,7 +232,10 @@ def discover(directory, filters):
 def cpjit_environment(with_stats):
     """The environment of a cpjit child: our source tree importable, stats requested."""
     env = dict(os.environ)
-    for key in [k for k in env if k.startswith("CPJIT_STATS")]:
+    # Stats are asked for per run below; and never let cpjit exec's development-only
+    # stand-in for tier 1 (builtins.exec) be measured as if it were tier 1.
+    for key in [k for k in env if k.startswith("CPJIT_STATS")
+                or k == "CPJIT_TEMPORARY_NATIVE_TIER1"]:
         del env[key]
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -555,46 +558,66 @@ def matplotlib_missing():
     return None
 
 
+MODE_COLOURS = {"tier1": "#4c72b0", "tier2-interp": "#dd8452", "jit": "#55a868"}
+
+
 def plot(report, path):
     """A grouped bar chart of time ratios per benchmark and mode (log scale)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-    modes = [m for m in report["geometric_mean_ratio"]]
-    names = [b["name"] for b in report["benchmarks"]] + ["geo. mean"]
+    modes = list(report["geometric_mean_ratio"])
+    benchmarks = report["benchmarks"]
+    names = [b["name"] for b in benchmarks] + ["geometric\nmean"]
     width = 0.8 / max(1, len(modes))
-    fig, ax = plt.subplots(figsize=(max(8, 0.7 * len(names) * max(1, len(modes))), 5))
+    fig, ax = plt.subplots(figsize=(min(16, 2 + 0.75 * len(names)), 5.5))
+    shown = [1.0]
+    legend = []
     for k, mode in enumerate(modes):
-        xs, ys, missing = [], [], []
-        for i, bench in enumerate(report["benchmarks"]):
+        offset = (k - (len(modes) - 1) / 2) * width
+        available = report["modes"][mode]["available"]
+        xs, ys, problems = [], [], []
+        for i, bench in enumerate(benchmarks):
             cell = bench["results"][mode]
-            x = i + (k - (len(modes) - 1) / 2) * width
             if cell["status"] == OK and cell.get("ratio"):
-                xs.append(x)
+                xs.append(i + offset)
                 ys.append(cell["ratio"])
-            else:
-                missing.append((x, cell["status"]))
+            elif available:
+                problems.append((i + offset, cell["status"]))
         geo = report["geometric_mean_ratio"][mode]["ratio"]
         if geo:
-            xs.append(len(report["benchmarks"]) + (k - (len(modes) - 1) / 2) * width)
+            xs.append(len(benchmarks) + offset)
             ys.append(geo)
-        bars = ax.bar(xs, ys, width, label=mode)
+        colour = MODE_COLOURS.get(mode, "grey")
+        if available:
+            legend.append(Patch(color=colour, label=mode))
+        else:
+            legend.append(Patch(facecolor="white", edgecolor=colour, hatch="//",
+                                label="%s (not available)" % mode))
+        bars = ax.bar(xs, ys, width, color=colour)
+        shown.extend(ys)
         for bar, y in zip(bars, ys):
             ax.annotate("%.1f" % y if y >= 10 else "%.2f" % y,
                         (bar.get_x() + bar.get_width() / 2, y), ha="center", va="bottom",
-                        fontsize=6)
-        for x, status in missing:
-            ax.annotate(status, (x, 1.0), ha="center", va="bottom", rotation=90, fontsize=6,
+                        fontsize=7)
+        for x, status in problems:
+            ax.annotate(status, (x, 1.0), ha="center", va="bottom", rotation=90, fontsize=7,
                         color="red")
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.set_yscale("log")
+    ax.set_ylim(min(shown) / 1.6, max(shown) * 1.6)
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: "%gx" % y))
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xticks(range(len(names)))
     ax.set_xticklabels(names, rotation=30, ha="right")
-    ax.set_ylabel("time ratio vs CPython %s (log; < 1 = faster)" % report["python"])
-    ax.set_title("cpjit bench, scale %g, %d run(s), %s" % (report["scale"], report["runs"],
-                                                        report["date_utc"]))
-    ax.legend()
+    ax.set_ylabel("time / CPython %s time (log scale; below 1 = faster)" % report["python"])
+    ax.set_title("cpjit bench: scale %g, %d run(s) per mode, median wall time, %s"
+                 % (report["scale"], report["runs"], report["date_utc"]))
+    ax.legend(handles=legend, loc="upper left")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
