@@ -1,0 +1,973 @@
+"""Tier 2: hot loops become uop traces and executors (CPython: ``Python/optimizer.c``).
+
+The functions here keep optimizer.c's names and order: ``_PyOptimizer_Optimize``,
+``translate_bytecode_to_trace``, ``prepare_for_execution``, ``make_executor_from_uops``,
+the counter optimizer, and the executor management at the end (bloom filter,
+dependencies, invalidation).
+
+Differences from CPython that come from running 3.11 bytecode in a Python tier 1:
+
+- Targets are tier-1 *byte offsets* (``frame.lasti`` units), which is what the JIT's
+  ``UopInstruction.target`` carries; CPython counts code units.
+- Tier 1 asks for an optimization at a hot ``JUMP_BACKWARD`` at ``src`` that jumps to
+  ``start``; the trace starts at ``start`` (the loop head) and the executor is installed
+  at ``src`` (as ENTER_EXECUTOR), so entering it *is* taking the back edge.
+- 3.11 has no dict watchers and no function-version table: an executor keeps the
+  objects its trace rests on (functions and their code, globals and builtins it read,
+  types) and checks them on entry and in ``is_valid()``; ``invalidate_dependency``
+  invalidates through the bloom filter as CPython does.
+"""
+
+import sys
+
+from cpjit.uops import expansion as exp
+from cpjit import uop_interpreter as uint
+from cpjit import stats as _stats
+
+# The limits of pycore_optimizer.h / optimizer.c.
+UOP_MAX_TRACE_LENGTH = 800
+TRACE_STACK_SIZE = 5
+CONFIDENCE_RANGE = 1000
+CONFIDENCE_CUTOFF = 333
+MAX_CHAIN_DEPTH = 4
+MAX_EXECUTORS_SIZE = 256
+
+BLOOM_FILTER_WORDS = 8      # 256 bits
+BLOOM_K = 6
+BLOOM_SEED = 20221211
+PYHASH_MULTIPLIER = 1000003
+_MASK64 = (1 << 64) - 1
+
+OPNAME = exp.OPNAME
+ENTER_EXECUTOR = 255
+EXTENDED_ARG = exp.OPMAP["EXTENDED_ARG"]
+CACHE = exp.OPMAP["CACHE"]
+
+# Uops whose operand is a Python object the machine code sees as a pointer.
+POINTER_OPERAND_UOPS = frozenset(["_LOAD_CONST", "_LOAD_CONST_INLINE", "_START_EXECUTOR"])
+
+
+def _tier1():
+    from cpjit.interpreter import profile
+    return profile
+
+
+# ----------------------------------------------------------------------------- records
+
+class UopInstruction:
+    """One uop of a trace while it is built and run (``_PyUOpInstruction``).
+
+    ``error_ip`` is where an error of this uop is reported (it differs from ``target``
+    only for the PRECALL/CALL after KW_NAMES, whose exits re-run the KW_NAMES).
+    ``impl`` and ``index`` are filled in by ``make_executor_from_uops``.
+    """
+
+    __slots__ = ("name", "oparg", "target", "operand", "jump_target", "error_target",
+                 "exit_index", "error_ip", "impl", "index", "format")
+
+    def __init__(self, name, oparg=0, operand=0, target=0, error_ip=None):
+        self.name = name
+        self.oparg = oparg
+        self.operand = operand
+        self.target = target
+        self.jump_target = 0
+        self.error_target = 0
+        self.exit_index = 0
+        self.error_ip = target if error_ip is None else error_ip
+        self.impl = None
+        self.index = 0
+        self.format = "target"
+
+    def copy(self):
+        new = UopInstruction(self.name, self.oparg, self.operand, self.target, self.error_ip)
+        new.jump_target = self.jump_target
+        new.error_target = self.error_target
+        new.exit_index = self.exit_index
+        new.format = self.format
+        return new
+
+    def __repr__(self):
+        text = "%s (%d, target=%d" % (self.name, self.oparg, self.target)
+        if self.format == "jump":
+            text += ", jump_target=%d" % self.jump_target
+        if self.operand not in (0, None):
+            text += ", operand=%s" % uint._short(self.operand)
+        if uint.uop_flags(self.name) & uint.HAS_ERROR:
+            text += ", error_target=%d" % self.error_target
+        return text + ")"
+
+
+class ExitData:
+    """A side exit (``_PyExitData``): target, temperature, the linked side executor."""
+
+    __slots__ = ("target", "temperature", "executor", "index", "owner")
+
+    def __init__(self, target, index, owner, threshold):
+        self.target = target
+        self.index = index
+        self.owner = owner
+        self.executor = None
+        self.temperature = [max(threshold, 1) - 1, 0]   # backoff: value, exponent
+
+    def __repr__(self):
+        return "<exit %d to offset %d%s>" % (
+            self.index, self.target, " linked" if self.executor is not None else "")
+
+
+# ----------------------------------------------------------------------------- bloom filter
+
+def address_to_hash(obj):
+    """``address_to_hash``: FNV-like hash of the object's address."""
+    uhash = BLOOM_SEED
+    addr = id(obj)
+    for _ in range(8):
+        uhash ^= addr & 255
+        uhash = (uhash * PYHASH_MULTIPLIER) & _MASK64
+        addr >>= 8
+    return uhash
+
+
+class BloomFilter:
+    """``_PyBloomFilter``: 256 bits, K=6 bits per object."""
+
+    __slots__ = ("bits",)
+
+    def __init__(self):
+        self.bits = [0] * BLOOM_FILTER_WORDS
+
+    def add(self, obj):
+        """``_Py_BloomFilter_Add``."""
+        h = address_to_hash(obj)
+        for _ in range(BLOOM_K):
+            bit = h & 255
+            self.bits[bit >> 5] |= 1 << (bit & 31)
+            h >>= 8
+
+    def may_contain(self, hashes):
+        """``bloom_filter_may_contain``: every bit of ``hashes`` is set here."""
+        return all((mine & theirs) == theirs for mine, theirs in zip(self.bits, hashes.bits))
+
+
+# ----------------------------------------------------------------------------- executors
+
+class Executor:
+    """``_PyExecutorObject``: a trace, its exits, its dependencies and vm_data."""
+
+    def __init__(self, trace, exits, dependencies, watches, optimizer):
+        self.trace = trace
+        self.exits = exits
+        self.bloom = dependencies
+        self.watches = watches            # what is checked on entry (see _Watches)
+        self.optimizer = optimizer
+        self.valid = True
+        self.linked = False
+        self.original_opcode = 0
+        self.original_oparg = 0
+        self.code_offset = None           # byte offset of the ENTER_EXECUTOR, if inserted
+        self.code = None                  # the code object it is inserted in
+        self.info = None
+        self.chain_depth = 0
+        self.jit_code = None
+        self.start_offset = trace[0].target if trace else 0
+
+    # -- the Python-visible API of uop_executor ---------------------------------------
+    def is_valid(self):
+        """``is_valid``: also re-checks the watched dependencies (3.11 has no watchers)."""
+        if self.valid and not self.watches.still_hold():
+            invalidate_executor(self, "dependency changed")
+        return self.valid
+
+    def get_opcode(self):
+        """``get_opcode``: the instruction ENTER_EXECUTOR replaced."""
+        return self.original_opcode
+
+    def get_oparg(self):
+        """``get_oparg``."""
+        return self.original_oparg
+
+    def get_jit_code(self):
+        """``get_jit_code``: the machine code bytes, or None when not compiled."""
+        if self.jit_code is None:
+            return None
+        return self.jit_code.code_bytes()
+
+    def __len__(self):
+        return len(self.trace)
+
+    def __getitem__(self, index):
+        if index < 0 or index >= len(self.trace):
+            raise IndexError(index)
+        inst = self.trace[index]
+        return (inst.name, inst.oparg, inst.target, inst.operand)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self.trace)))
+
+    def __repr__(self):
+        return "<uop_executor %d uops at offset %s%s>" % (
+            len(self.trace), self.code_offset, "" if self.valid else " (invalid)")
+
+    # -- ENTER_EXECUTOR -----------------------------------------------------------------
+    def execute(self, frame):
+        """ENTER_EXECUTOR: run on ``frame``; returns ``(frame, next_offset)``."""
+        return _state.engine.execute(self, frame)
+
+
+class CounterExecutor(Executor):
+    """The counting executor of the counter optimizer (``_PyCounterExecutor_Type``)."""
+
+    def execute(self, frame):
+        self.optimizer.count += 1
+        return frame, self.trace[-1].target
+
+
+# ----------------------------------------------------------------------------- watches
+
+class _Watches:
+    """The assumptions of one trace that 3.11 cannot watch for us, checked on demand."""
+
+    __slots__ = ("functions", "globals_", "types")
+
+    def __init__(self):
+        self.functions = []     # (function, code object it had)
+        self.globals_ = []      # (namespace dict, name, value read, or _ABSENT)
+        self.types = []         # (type, tp_version_tag)
+
+    def still_hold(self):
+        for func, code in self.functions:
+            if func.__code__ is not code:
+                return False
+        for namespace, name, value in self.globals_:
+            if namespace.get(name, _ABSENT) is not value:
+                return False
+        if self.types:
+            from cpjit.interpreter.objlayout import type_version
+            for tp, version in self.types:
+                if type_version(tp) != version:
+                    return False
+        return True
+
+
+_ABSENT = object()
+
+
+# ----------------------------------------------------------------------------- global state
+
+class _OptimizerState:
+    """The interpreter-wide tier-2 state (``interp->optimizer``, ``executor_list_head``)."""
+
+    def __init__(self):
+        self.optimizer = None
+        self.executors = []               # every linked executor (``link_executor``)
+        self.config = None
+        self.engine = None
+        self.stats = _stats.Tier2Stats()
+
+
+_state = _OptimizerState()
+
+
+def _config():
+    if _state.config is not None:
+        return _state.config
+    from cpjit import config
+    return config.current
+
+
+# ----------------------------------------------------------------------------- optimizers
+
+class Optimizer:
+    """``_PyOptimizerObject``: the object tier 1 calls at hot back edges."""
+
+    def optimize(self, frame, start, src, chain_depth=0):
+        """The tier-1 hook: 1 if an executor was installed at ``src``, else 0."""
+        return 1 if _PyOptimizer_Optimize(self, frame, start, src, chain_depth) else 0
+
+    def optimize_trace(self, frame, start, src, progress_needed):
+        """The ``optimize`` slot: an executor for the code at ``start``, or None."""
+        return None
+
+
+class NeverOptimizer(Optimizer):
+    """``_PyOptimizer_Default`` (``never_optimize``)."""
+
+
+class UOpOptimizer(Optimizer):
+    """``_PyUOpOptimizer_Type``: projects traces (``uop_optimize``)."""
+
+    def optimize_trace(self, frame, start, src, progress_needed):
+        return uop_optimize(self, frame, start, progress_needed)
+
+
+class CounterOptimizer(Optimizer):
+    """``_PyCounterOptimizer_Type``: an executor that counts back edges taken."""
+
+    def __init__(self):
+        self.count = 0
+
+    def get_count(self):
+        """``get_count``."""
+        return self.count
+
+    def optimize_trace(self, frame, start, src, progress_needed):
+        """``counter_optimize``: only at a JUMP_BACKWARD."""
+        if src is None:
+            return None
+        info = _tier1().get_code_info(frame.code)
+        op, _arg = info.instructions[src // 2]
+        if OPNAME[op] != "JUMP_BACKWARD":
+            return None
+        trace = [UopInstruction("_START_EXECUTOR", 0, 0, start),
+                 UopInstruction("_LOAD_CONST_INLINE", 0, self, start),
+                 UopInstruction("_INTERNAL_INCREMENT_OPT_COUNTER", 0, 0, start),
+                 UopInstruction("_EXIT_TRACE", 0, 0, start)]
+        trace[0].format = "jump"
+        trace[0].jump_target = 3
+        for i, inst in enumerate(trace):
+            inst.index = i
+        return CounterExecutor(trace, [], BloomFilter(), _Watches(), self)
+
+
+def _PyOptimizer_Optimize(opt, frame, start, src, chain_depth):
+    """``_PyOptimizer_Optimize``: chain depth, progress, insertion at the instruction."""
+    chain_depth %= MAX_CHAIN_DEPTH
+    progress_needed = chain_depth == 0
+    info = _tier1().get_code_info(frame.code)
+    if progress_needed and src is not None and not has_space_for_executor(info, src):
+        return None
+    executor = opt.optimize_trace(frame, start, src, progress_needed)
+    if executor is None:
+        return None
+    if progress_needed and src is not None:
+        insert_executor(info, src, executor)
+    executor.chain_depth = chain_depth
+    return executor
+
+
+def has_space_for_executor(info, offset):
+    """``has_space_for_executor``."""
+    if info.instructions[offset // 2][0] == ENTER_EXECUTOR:
+        return True
+    return len(info.executors) < MAX_EXECUTORS_SIZE
+
+
+def insert_executor(info, offset, executor):
+    """``insert_executor``: ENTER_EXECUTOR replaces the instruction at ``offset``."""
+    op, arg = info.instructions[offset // 2]
+    if op == ENTER_EXECUTOR:
+        old = info.executors[arg]
+        if old is not executor:
+            executor_detach(old, restore=False)
+    info.insert_executor(offset, executor)
+    executor.code = info.code
+    executor.info = info
+
+
+def get_optimizer():
+    """``_Py_GetOptimizer`` (None when the no-op optimizer is installed)."""
+    opt = _state.optimizer
+    return None if isinstance(opt, NeverOptimizer) else opt
+
+
+def set_optimizer(opt):
+    """``_Py_SetTier2Optimizer``: install ``opt`` in tier 1 (None: the no-op one)."""
+    if opt is None:
+        opt = NeverOptimizer()
+    _state.optimizer = opt
+    if _state.engine is None:
+        _state.engine = make_engine(_config())
+    from cpjit import interpreter
+    hook = getattr(interpreter, "set_optimizer", None)
+    if hook is not None:
+        hook(opt)
+    return opt
+
+
+def get_counter_optimizer():
+    """``_PyOptimizer_NewCounter``."""
+    return CounterOptimizer()
+
+
+def get_uop_optimizer():
+    """``_PyOptimizer_NewUOpOptimizer``."""
+    return UOpOptimizer()
+
+
+def enable(config):
+    """Switch tier 2 on as ``config.tier2`` says ("interp" or "jit"); called by cpjit exec."""
+    _state.config = config
+    _state.engine = make_engine(config)
+    _stats.install(_state.stats, config)
+    set_optimizer(UOpOptimizer())
+
+
+def make_engine(config):
+    """The object that runs executors: the reference interpreter or the JIT."""
+    if getattr(config, "tier2", "interp") == "jit":
+        engine = make_jit_engine(_state)
+        if engine is not None:
+            return engine
+        _state.stats.inc("jit_unavailable")
+    return uint.InterpEngine(_state)
+
+
+# ----------------------------------------------------------------------------- projection
+
+def _instruction_at(info, index):
+    instructions = info.instructions
+    if 0 <= index < len(instructions):
+        return instructions[index]
+    return (None, 0)
+
+
+def _branch_history(info, index):
+    return info.branch_history.get(index * 2, 0) & 0xFFFF
+
+
+def _profile_entry(info, index):
+    return info.profile.get(index * 2)
+
+
+def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, watches):
+    """``translate_bytecode_to_trace``: project the hot path from byte ``start`` into uops.
+
+    Returns the uop list (ending in a terminator), or None when the trace would not be
+    worth it (no instruction could be translated).
+    """
+    profile = _tier1()
+    stats = _state.stats
+    lltrace = _config().lltrace
+    code = frame.code
+    func = frame.func
+    info = profile.get_code_info(code)
+    initial_code = code
+    initial_index = start // 2
+    dependencies.add(code)
+    index = initial_index
+    trace = []
+    max_length = UOP_MAX_TRACE_LENGTH - 2
+    trace_stack = []
+    confidence = CONFIDENCE_RANGE
+    jump_seen = False
+    first = True
+    exit_target = start          # where tier 1 resumes if the trace ends now
+    kw_names_at = None           # byte offset of a KW_NAMES whose CALL is not done
+
+    def add(name, oparg=0, operand=0, target=0, error_ip=None):
+        trace.append(UopInstruction(name, oparg, operand, target, error_ip))
+        if lltrace >= 3:
+            print("    ADD_TO_TRACE: %r" % (trace[-1],), file=sys.stderr)
+
+    def reserve(n):
+        return len(trace) + n + 3 <= max_length
+
+    if lltrace >= 2:
+        print("Optimizing %s (%s:%d) at byte offset %d" % (
+            code.co_qualname, code.co_filename, code.co_firstlineno, start), file=sys.stderr)
+    add("_START_EXECUTOR", 0, 0, start)
+    reason = None
+    while True:
+        max_length -= 1           # room for a _DEOPT
+        op, oparg = _instruction_at(info, index)
+        if op is None:
+            reason = "end of code"
+            break
+        if not first and index == initial_index and code is initial_code:
+            add("_JUMP_TO_TOP", 0, 0, index * 2)
+            break
+        if op == EXTENDED_ARG:
+            # The instruction it prefixes carries the full oparg (tier 1 folds it).
+            index += 1
+            op, oparg = _instruction_at(info, index)
+            if op == EXTENDED_ARG or op is None:
+                reason = "EXTENDED_ARG chain"
+                break
+        offset = index * 2
+        exit_target = offset
+        if op == ENTER_EXECUTOR:
+            # Stitch: end here, the exit re-enters through the other executor.
+            reason = "ENTER_EXECUTOR"
+            break
+        opname = OPNAME[op]
+        if not reserve(2):
+            reason = "trace too long"
+            stats.inc("trace_too_long")
+            break
+        exit_ip = offset
+        if opname in ("PRECALL", "CALL") and kw_names_at is not None:
+            exit_ip = kw_names_at
+        add("_CHECK_VALIDITY_AND_SET_IP", 0, offset, exit_ip)
+        entry = _profile_entry(info, index)
+        generic_only = first and progress_needed
+        next_index = exp.next_instruction_index(index, opname, oparg)
+
+        if opname in exp.POP_JUMPS:
+            history = _branch_history(info, index)
+            bitcount = bin(history).count("1")
+            jump_likely = bitcount > 8
+            if jump_likely:
+                confidence = confidence * (bitcount + 2) // 20
+            else:
+                confidence = confidence * (18 - bitcount) // 20
+            if lltrace >= 3:
+                print("    %s: history=%04x bitcount=%d likely=%d confidence=%d" % (
+                    opname, history, bitcount, jump_likely, confidence), file=sys.stderr)
+            if confidence < CONFIDENCE_CUTOFF:
+                stats.inc("low_confidence")
+                trace.pop()      # nothing of this instruction has been done
+                reason = "low confidence"
+                break
+            kind = exp.POP_JUMPS[opname]
+            guard = exp.BRANCH_TO_GUARD[(kind, jump_likely)]
+            jump_index = exp.jump_target_index(index, opname, oparg)
+            if kind in ("TRUE", "FALSE"):
+                add("_TO_BOOL", 0, 0, offset)
+            if jump_likely:
+                add(guard, 0, 0, next_index * 2, error_ip=offset)
+                if jump_index <= index:
+                    # A conditional back edge (3.11 while loops end in one).
+                    add("_CHECK_PERIODIC", 0, 0, offset)
+                    index = jump_index
+                    exit_target = index * 2
+                    if not (index == initial_index and code is initial_code):
+                        if jump_seen:
+                            stats.inc("inner_loop")
+                            reason = "inner loop"
+                            break
+                        jump_seen = True
+                else:
+                    index = jump_index
+                    exit_target = index * 2
+            else:
+                add(guard, 0, 0, jump_index * 2, error_ip=offset)
+                index = next_index
+                exit_target = index * 2
+            first = False
+            continue
+
+        if opname in ("JUMP_IF_FALSE_OR_POP", "JUMP_IF_TRUE_OR_POP"):
+            history = _branch_history(info, index)
+            bitcount = bin(history).count("1")
+            jump_likely = bitcount > 8
+            confidence = confidence * ((bitcount + 2) if jump_likely else (18 - bitcount)) // 20
+            if confidence < CONFIDENCE_CUTOFF:
+                stats.inc("low_confidence")
+                trace.pop()
+                reason = "low confidence"
+                break
+            jumps_if_true = opname == "JUMP_IF_TRUE_OR_POP"
+            # The guards keep the value and deopt to this very instruction.
+            wants_true = jumps_if_true == jump_likely
+            add("_GUARD_IS_TRUE" if wants_true else "_GUARD_IS_FALSE", 0, 0, offset)
+            if jump_likely:
+                index = exp.jump_target_index(index, opname, oparg)
+            else:
+                add("_POP_TOP", 0, 0, offset)
+                index = next_index
+            exit_target = index * 2
+            first = False
+            continue
+
+        if opname in ("JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT"):
+            if opname == "JUMP_BACKWARD":
+                add("_CHECK_PERIODIC", 0, 0, offset)
+            index = exp.jump_target_index(index, opname, oparg)
+            exit_target = index * 2
+            if not (index == initial_index and code is initial_code):
+                if jump_seen:
+                    stats.inc("inner_loop")
+                    reason = "inner loop"
+                    break
+                jump_seen = True
+            first = False
+            continue
+
+        if opname == "JUMP_FORWARD":
+            index = exp.jump_target_index(index, opname, oparg)
+            exit_target = index * 2
+            first = False
+            continue
+
+        if opname == "RESUME":
+            add("_TIER2_RESUME_CHECK", 0, 0, offset)
+            index = next_index
+            exit_target = index * 2
+            first = False
+            continue
+
+        if opname == "RETURN_VALUE":
+            if not trace_stack:
+                stats.inc("trace_stack_underflow")
+                trace.pop()
+                reason = "trace stack underflow"
+                break
+            operand = func if func is not None else code
+            code, func, index = trace_stack.pop()
+            info = profile.get_code_info(code)
+            add("_RETURN_VALUE", 0, operand, offset)
+            exit_target = index * 2
+            first = False
+            continue
+
+        seq = exp.expand(opname, oparg, entry, generic_only=generic_only)
+        if opname == "FOR_ITER" and seq is not None:
+            seq = _for_iter_expansion(entry, generic_only) or seq
+        if seq is None:
+            stats.unsupported(opname)
+            trace.pop()
+            reason = "unsupported opcode %s" % opname
+            break
+        if not reserve(len(seq) + 1):
+            stats.inc("trace_too_long")
+            trace.pop()
+            reason = "trace too long"
+            break
+        pushes_frame = any(u == "_PUSH_FRAME" for u, _ in seq)
+        callee = None
+        if pushes_frame:
+            callee = exp.profile_value(entry, "func")
+            bail = None
+            if callee is None or not hasattr(callee, "__code__"):
+                bail = "no callee"
+            elif callee.__code__ is code:
+                stats.inc("recursive_call")
+                bail = "recursive call"
+            elif callee.__code__.co_flags & 0x3A0:     # generators, coroutines: native
+                bail = "generator callee"
+            elif len(trace_stack) >= TRACE_STACK_SIZE:
+                stats.inc("trace_stack_overflow")
+                bail = "trace stack overflow"
+            if bail is not None:
+                # Not inlined: the generic CALL (it deopts for Python functions).
+                seq = exp.GENERIC[opname]
+                pushes_frame = False
+                if lltrace >= 2:
+                    print("    not inlining the call: %s" % bail, file=sys.stderr)
+        for uop_name, source in seq:
+            uop_oparg = oparg
+            operand = 0
+            target = exit_ip
+            if source == exp.REPLACED:
+                uop_name = exp.UOP_REPLACEMENTS[uop_name]
+            elif source == exp.RETURN_OFFSET:
+                uop_oparg = next_index
+            elif isinstance(source, tuple) and source[0] == "profile":
+                operand = exp.profile_value(entry, source[1])
+            if uop_name == "_LOAD_CONST":
+                operand = code.co_consts[oparg]
+            if uop_name == "_CHECK_FUNCTION_EXACT_ARGS":
+                operand = (callee, callee.__code__)
+            if uop_name == "_PUSH_FRAME":
+                new_code = callee.__code__
+                dependencies.add(new_code)
+                dependencies.add(callee)
+                watches.functions.append((callee, new_code))
+                trace_stack.append((code, func, next_index))
+                add(uop_name, uop_oparg, callee, target, error_ip=offset)
+                code, func = new_code, callee
+                info = profile.get_code_info(code)
+                index = 0
+                exit_target = 0
+                if lltrace >= 2:
+                    print("    continuing in %s (%s:%d)" % (
+                        code.co_qualname, code.co_filename, code.co_firstlineno),
+                        file=sys.stderr)
+                break
+            add(uop_name, uop_oparg, operand, target, error_ip=offset)
+        else:
+            _record_reads(opname, oparg, code, frame, watches, dependencies)
+            kw_names_at = offset if opname == "KW_NAMES" else (
+                kw_names_at if opname == "PRECALL" else None)
+            index = next_index
+            exit_target = index * 2
+        first = False
+
+    if lltrace >= 2 and reason:
+        print("    trace ends: %s" % reason, file=sys.stderr)
+    if first:
+        stats.inc("trace_too_short")
+        if lltrace >= 2:
+            print("No trace for %s at byte offset %d (no progress)" % (
+                initial_code.co_qualname, start), file=sys.stderr)
+        return None
+    if not uint.is_terminator(trace[-1].name):
+        add("_EXIT_TRACE", 0, 0, exit_target)
+    if lltrace >= 1:
+        print("Created a proto-trace for %s (%s:%d) at byte offset %d -- length %d" % (
+            initial_code.co_qualname, initial_code.co_filename, initial_code.co_firstlineno,
+            start, len(trace)), file=sys.stderr)
+    stats.hist("trace_length", len(trace))
+    return trace
+
+
+def _for_iter_expansion(entry, generic_only):
+    """FOR_ITER over a range iterator, as 3.12's FOR_ITER_RANGE (3.11 has no such form)."""
+    if generic_only or exp.specialized_name(entry) != "FOR_ITER_RANGE":
+        return None
+    return [("_ITER_CHECK_RANGE", exp.FULL), ("_ITER_JUMP_RANGE", exp.REPLACED),
+            ("_ITER_NEXT_RANGE", exp.FULL)]
+
+
+def _record_reads(opname, oparg, code, frame, watches, dependencies):
+    """Remember the globals a trace read, so that rebinding one invalidates it."""
+    if opname != "LOAD_GLOBAL" or code is not frame.code:
+        return
+    name = code.co_names[oparg >> 1]
+    g = frame.globals
+    if type(g) is not dict:
+        return
+    value = g.get(name, _ABSENT)
+    if value is not _ABSENT:
+        watches.globals_.append((g, name, value))
+        dependencies.add(g)
+        return
+    b = frame.builtins
+    if type(b) is dict and name in b:
+        watches.globals_.append((g, name, _ABSENT))
+        watches.globals_.append((b, name, b[name]))
+        dependencies.add(b)
+
+
+# ----------------------------------------------------------------------------- executors
+
+def count_exits(buffer):
+    """``count_exits``: the _EXIT_TRACE and _DYNAMIC_EXIT stubs."""
+    return sum(1 for inst in buffer if inst.name in ("_EXIT_TRACE", "_DYNAMIC_EXIT"))
+
+
+def _make_exit(name, target):
+    """``make_exit``."""
+    return UopInstruction(name, 0, 0, target)
+
+
+def prepare_for_execution(buffer):
+    """``prepare_for_execution``: NOPs out, explicit exit / deopt / error stubs appended."""
+    buffer = [inst for inst in buffer if inst.name != "_NOP"]
+    length = len(buffer)
+    current_jump_target = None
+    current_exit_op = None
+    current_jump = -1
+    current_error_target = None
+    current_popped = None
+    current_error = -1
+    for i in range(length):
+        inst = buffer[i]
+        d = uint.UOP_DEFS.get(inst.name)
+        flags = d.flags if d is not None else 0
+        target = inst.target
+        if flags & (uint.HAS_EXIT | uint.HAS_DEOPT):
+            exit_op = "_EXIT_TRACE" if flags & uint.HAS_EXIT else "_DEOPT"
+            jump_target = target
+            if inst.name in exp.FOR_ITER_TESTS and inst.name == "_FOR_ITER_TIER_TWO":
+                # 3.11's FOR_ITER already popped the iterator: resume past the loop.
+                jump_target = target + 2 + 2 * inst.oparg
+            if jump_target != current_jump_target or exit_op != current_exit_op:
+                buffer.append(_make_exit(exit_op, jump_target))
+                current_exit_op = exit_op
+                current_jump_target = jump_target
+                current_jump = len(buffer) - 1
+            inst.jump_target = current_jump
+            inst.format = "jump"
+        if flags & uint.HAS_ERROR:
+            popped = 0 if flags & uint.ERROR_NO_POP else d.num_popped(inst.oparg)
+            if inst.error_ip != current_error_target or popped != current_popped:
+                stub = _make_exit("_ERROR_POP_N", inst.error_ip)
+                stub.oparg = popped
+                stub.operand = inst.error_ip
+                buffer.append(stub)
+                current_popped = popped
+                current_error_target = inst.error_ip
+                current_error = len(buffer) - 1
+            inst.error_target = current_error
+            if inst.format == "target":
+                inst.format = "jump"
+                inst.jump_target = 0
+        if inst.name == "_JUMP_TO_TOP":
+            inst.format = "jump"
+            inst.jump_target = 1
+    return buffer
+
+
+def sanity_check(executor):
+    """``sanity_check`` (debug builds in CPython): the trace's shape is what the runner expects."""
+    trace = executor.trace
+    assert trace[0].name == "_START_EXECUTOR", trace[0]
+    ended = False
+    i = 0
+    for i, inst in enumerate(trace):
+        assert inst.name in uint.UOP_DEFS, "unknown uop %s" % inst.name
+        flags = uint.uop_flags(inst.name)
+        if inst.format == "jump":
+            assert 0 <= inst.jump_target < len(trace), inst
+        else:
+            assert not flags & (uint.HAS_EXIT | uint.HAS_DEOPT | uint.HAS_ERROR), inst
+        if flags & uint.HAS_ERROR:
+            assert 0 <= inst.error_target < len(trace), inst
+            assert trace[inst.error_target].name == "_ERROR_POP_N", inst
+        if uint.is_terminator(inst.name):
+            ended = True
+            break
+    assert ended, "trace without a terminator"
+    for inst in trace[i + 1:]:
+        assert inst.name in ("_DEOPT", "_EXIT_TRACE", "_ERROR_POP_N"), inst
+    for exit in executor.exits:
+        assert exit.target >= 0
+
+
+def make_executor_from_uops(buffer, dependencies, watches, optimizer):
+    """``make_executor_from_uops``: exits allocated, operands and impls resolved."""
+    threshold = _config().side_exit_threshold
+    exits = []
+    executor = Executor(buffer, exits, dependencies, watches, optimizer)
+    for i, inst in enumerate(buffer):
+        inst.index = i
+        inst.impl = uint.UOP_DEFS[inst.name].impl
+        if inst.name in ("_EXIT_TRACE", "_DYNAMIC_EXIT"):
+            exit = ExitData(inst.target if inst.name == "_EXIT_TRACE" else 0,
+                            len(exits), executor, threshold)
+            exits.append(exit)
+            inst.operand = exit
+            inst.exit_index = exit.index
+    buffer[0].operand = executor
+    executor.start_offset = buffer[0].target
+    if _config().lltrace >= 2:
+        print("Optimized trace (length %d):" % len(buffer), file=sys.stderr)
+        for i, inst in enumerate(buffer):
+            print("%4d OPTIMIZED: %r" % (i, inst), file=sys.stderr)
+    sanity_check(executor)
+    link_executor(executor)
+    return executor
+
+
+def uop_optimize(opt, frame, start, progress_needed):
+    """``uop_optimize``: projection, analysis, stubs, executor (and machine code)."""
+    stats = _state.stats
+    stats.inc("attempts")
+    dependencies = BloomFilter()
+    watches = _Watches()
+    buffer = translate_bytecode_to_trace(frame, start, progress_needed, dependencies, watches)
+    if buffer is None:
+        return None
+    stats.inc("traces_created")
+    cfg = _config()
+    if cfg.uops_optimize:
+        from cpjit import analysis
+        buffer = analysis.analyze_and_optimize(frame, buffer, dependencies)
+        if not buffer:
+            return None
+    stats.hist("optimized_trace_length", _effective_trace_length(buffer))
+    buffer = prepare_for_execution(buffer)
+    executor = make_executor_from_uops(buffer, dependencies, watches, opt)
+    stats.inc("executors_created")
+    _state.engine.compile(executor)
+    return executor
+
+
+def _effective_trace_length(buffer):
+    """``effective_trace_length``: uops up to the terminator, NOPs not counted."""
+    n = 0
+    for inst in buffer:
+        if inst.name != "_NOP":
+            n += 1
+        if uint.is_terminator(inst.name):
+            break
+    return n
+
+
+# ----------------------------------------------------------------------------- management
+
+def link_executor(executor):
+    """``link_executor``: into the interpreter-wide list."""
+    _state.executors.append(executor)
+    executor.linked = True
+
+
+def unlink_executor(executor):
+    """``unlink_executor``."""
+    if executor.linked:
+        executor.linked = False
+        try:
+            _state.executors.remove(executor)
+        except ValueError:
+            pass
+
+
+def executor_detach(executor, restore=True):
+    """``_Py_ExecutorDetach``: the original instruction goes back into the code."""
+    info = executor.info
+    if info is not None and executor.code_offset is not None and restore:
+        op, arg = info.instructions[executor.code_offset // 2]
+        if op == ENTER_EXECUTOR and info.executors[arg] is executor:
+            info.remove_executor(executor.code_offset)
+    executor.info = None
+    executor.code = None
+
+
+def executor_clear(executor):
+    """``executor_clear``: invalid, detached, exits unlinked, machine code freed."""
+    if not executor.valid and not executor.linked:
+        return
+    executor.valid = False
+    unlink_executor(executor)
+    for exit in executor.exits:
+        exit.executor = None
+    executor_detach(executor)
+    if executor.jit_code is not None:
+        _state.engine.free(executor)
+
+
+def invalidate_executor(executor, why=""):
+    """Invalidate one executor (counted in the stats)."""
+    if executor.valid:
+        _state.stats.inc("executors_invalidated")
+    executor_clear(executor)
+
+
+def invalidate_dependency(obj):
+    """``_Py_Executors_InvalidateDependency``: collect first, then clear."""
+    hashes = BloomFilter()
+    hashes.add(obj)
+    doomed = [ex for ex in _state.executors if ex.bloom.may_contain(hashes)]
+    for ex in doomed:
+        invalidate_executor(ex, "dependency")
+
+
+def invalidate_all():
+    """``_Py_Executors_InvalidateAll``."""
+    for ex in list(_state.executors):
+        invalidate_executor(ex, "all")
+
+
+def get_executor(func_or_code, offset):
+    """``_Py_GetExecutor``: the executor at byte ``offset`` (ValueError if none)."""
+    code = getattr(func_or_code, "__code__", func_or_code)
+    return _tier1().get_code_info(code).get_executor(offset)
+
+
+def get_executors(func_or_code):
+    """Every executor installed in a function's code, in code order."""
+    code = getattr(func_or_code, "__code__", func_or_code)
+    info = _tier1().get_code_info(code)
+    out = []
+    for index, (op, arg) in enumerate(info.instructions):
+        if op == ENTER_EXECUTOR:
+            out.append(info.executors[arg])
+    return out
+
+
+def get_stats():
+    """The tier-2 counters (``--stats``)."""
+    return _state.stats.as_dict(_state)
+
+
+def side_exit_optimize(exit, frame):
+    """A hot side exit: project a side trace at the exit's target (``_EXIT_TRACE`` tier 2)."""
+    opt = _state.optimizer
+    if opt is None or isinstance(opt, NeverOptimizer):
+        return None
+    depth = exit.owner.chain_depth + 1
+    executor = _PyOptimizer_Optimize(opt, frame, exit.target, None, depth)
+    if executor is not None:
+        exit.executor = executor
+        _state.stats.inc("side_traces")
+    return executor

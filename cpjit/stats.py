@@ -1,0 +1,101 @@
+"""Tier-2 counters for ``--stats`` / ``--stats=json`` (CPython: ``Python/specialize.c``'s
+``_Py_PrintSpecializationStats`` optimization section, ``OPT_STAT_INC``, ``OPT_HIST``).
+
+``cpjit exec --stats`` prints what ``cpjit.optimizer.get_stats()`` returns; when the
+environment names a file in ``CPJIT_STATS_FILE`` the same dict is also written there
+as JSON at exit (the benchmark runner reads it).  Keys are documented in docs/tier2.md.
+"""
+
+import atexit
+import json
+import os
+
+
+def _bucket(n):
+    """Power-of-two histogram bucket (``OPT_HIST``): the smallest 2**k >= n."""
+    b = 1
+    while b < n:
+        b <<= 1
+    return b
+
+
+class Tier2Stats:
+    """The optimizer's and executors' counters."""
+
+    def __init__(self):
+        self.counters = {}
+        self.unsupported_opcodes = {}
+        self.histograms = {}
+        self.exits = {"side": 0, "deopt": 0, "error": 0, "dynamic": 0, "periodic": 0}
+        self.executions = 0
+        self.uops_interp = 0      # uops run by the reference interpreter
+        self.uops_jit = 0         # uops run as machine code (counted per trace entry)
+        self.jit_code_bytes = 0
+        self.jit_fallbacks = {}
+
+    def inc(self, key, n=1):
+        self.counters[key] = self.counters.get(key, 0) + n
+
+    def unsupported(self, opname):
+        """``OPT_UNSUPPORTED_OPCODE``."""
+        self.unsupported_opcodes[opname] = self.unsupported_opcodes.get(opname, 0) + 1
+
+    def hist(self, name, value):
+        h = self.histograms.setdefault(name, {})
+        b = _bucket(value)
+        h[b] = h.get(b, 0) + 1
+
+    def exit_taken(self, kind):
+        self.exits[kind] = self.exits.get(kind, 0) + 1
+
+    def jit_fallback(self, reason):
+        self.jit_fallbacks[reason] = self.jit_fallbacks.get(reason, 0) + 1
+
+    def as_dict(self, opt_state=None):
+        out = {name: self.counters.get(name, 0) for name in (
+            "attempts", "traces_created", "trace_too_short", "trace_too_long",
+            "inner_loop", "recursive_call", "low_confidence", "trace_stack_overflow",
+            "trace_stack_underflow", "executors_created", "executors_invalidated",
+            "side_traces", "jit_compiled", "jit_unavailable")}
+        for key, value in self.counters.items():
+            out.setdefault(key, value)
+        out["unsupported_opcodes"] = dict(sorted(self.unsupported_opcodes.items()))
+        out["trace_length_hist"] = {str(k): v for k, v in
+                                    sorted(self.histograms.get("trace_length", {}).items())}
+        out["optimized_trace_length_hist"] = {
+            str(k): v for k, v in sorted(self.histograms.get("optimized_trace_length",
+                                                             {}).items())}
+        out["exits"] = dict(self.exits)
+        out["executions"] = self.executions
+        out["uops_interp"] = self.uops_interp
+        out["uops_jit"] = self.uops_jit
+        total = self.uops_interp + self.uops_jit
+        out["uops_machine_code_share"] = (self.uops_jit / total) if total else 0.0
+        out["jit_code_bytes"] = self.jit_code_bytes
+        out["jit_fallbacks"] = dict(self.jit_fallbacks)
+        if opt_state is not None:
+            out["executors_live"] = len(opt_state.executors)
+            out["engine"] = getattr(opt_state.engine, "name", None)
+        return out
+
+
+_installed = []
+
+
+def install(stats, config):
+    """Write the counters to ``$CPJIT_STATS_FILE`` (JSON) at exit, if it is set."""
+    path = os.environ.get("CPJIT_STATS_FILE")
+    if not path or _installed:
+        return
+    _installed.append(path)
+
+    def dump():
+        from cpjit import optimizer
+        try:
+            with open(path, "w") as f:
+                json.dump({"tier2": stats.as_dict(optimizer._state)}, f, sort_keys=True,
+                          default=repr)
+        except OSError:
+            pass
+
+    atexit.register(dump)
