@@ -22,6 +22,7 @@ class Config:
     tier1: str = "loops"          # which calls tier 1 takes: "loops" (default) or "all"
     tier2: str = "jit"            # "off" (--no-jit), "interp" (reference uop interpreter), "jit"
     stats: str = ""               # "" (off), "text" or "json"
+    stats_file: str = ""          # CPJIT_STATS_FILE: write the --stats=json object here
     backedge_threshold: int = DEFAULT_BACKEDGE_THRESHOLD
     side_exit_threshold: int = DEFAULT_SIDE_EXIT_THRESHOLD
     uops_optimize: bool = True    # CPJIT_UOPS_OPTIMIZE=0 turns the analysis passes off
@@ -73,6 +74,7 @@ class Config:
             cfg.tier2 = value
         if env.get("CPJIT_NO_JIT", "") not in ("", "0"):
             cfg.tier2 = "off"
+        cfg.stats_file = env.get("CPJIT_STATS_FILE", "")
         value = get_choice("CPJIT_STATS", ("", "0", "1", "text", "json"))
         if value in ("1", "text"):
             cfg.stats = "text"

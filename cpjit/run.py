@@ -31,7 +31,9 @@ options (before the program; everything after it belongs to the program):
                              code (default: jit)
   --tier1=loops|all          which calls tier 1 takes: the script's module code and
                              functions containing a loop (default), or every call it can
-  --stats[=text|json]        print counters to stderr when the program ends
+  --stats[=text|json]        print counters to stderr when the program ends (after
+                             its atexit handlers); CPJIT_STATS_FILE=path writes the
+                             JSON object to that file instead
   --backedge-threshold N     back edges before a loop is optimized (>= 1; default %d)
   --side-exit-threshold N    exits before a side exit gets its own trace (>= 1; default %d)
   -h, --help                 show this help
@@ -482,8 +484,8 @@ RUNNERS = {
 }
 
 
-def print_stats(cfg, stats):
-    """``--stats``: what ran where, and the counters tier 1 and tier 2 expose."""
+def collect_stats(stats):
+    """The counters tier 1 and tier 2 expose (their ``get_stats()``), added to ``stats``."""
     for module_name in ("cpjit.interpreter", "cpjit.optimizer"):
         module = sys.modules.get(module_name)
         get_stats = getattr(module, "get_stats", None) if module else None
@@ -492,16 +494,45 @@ def print_stats(cfg, stats):
                 stats[module_name.split(".")[1]] = get_stats()
             except Exception as exc:  # a broken counter must not change the exit status
                 stats[module_name.split(".")[1]] = "get_stats() failed: %r" % (exc,)
-    sys.stderr.flush()
-    if cfg.stats == "json":
+    return stats
+
+
+def report_stats_at_exit(cfg, stats):
+    """Register the ``--stats`` report to run after every atexit handler of the program.
+
+    atexit runs handlers last-registered-first, so registering before the program (and
+    before tier 2 registers its own) makes this the very last word. With
+    ``CPJIT_STATS_FILE`` the JSON goes to that file and stderr stays python's.
+    """
+    import atexit
+    import time
+    started = time.perf_counter()
+
+    def report():
+        stats["time_total_s"] = time.perf_counter() - started
+        collect_stats(stats)
         import json
-        sys.stderr.write(json.dumps({"cpjit_stats": stats}, default=repr, sort_keys=True))
-        sys.stderr.write("\n")
-    else:
-        sys.stderr.write("cpjit stats:\n")
-        for key in sorted(stats):
-            sys.stderr.write("  %s: %s\n" % (key, stats[key]))
-    sys.stderr.flush()
+        if cfg.stats_file:
+            try:
+                with open(cfg.stats_file, "w") as f:
+                    json.dump({"cpjit_stats": stats}, f, default=repr, sort_keys=True)
+            except OSError as exc:
+                sys.stderr.write("cpjit: cannot write stats to %r: %s\n" % (cfg.stats_file, exc))
+            return
+        try:
+            sys.stdout.flush()
+        except Exception:
+            pass
+        if cfg.stats == "json":
+            sys.stderr.write(json.dumps({"cpjit_stats": stats}, default=repr, sort_keys=True))
+            sys.stderr.write("\n")
+        else:
+            sys.stderr.write("cpjit stats:\n")
+            for key in sorted(stats):
+                sys.stderr.write("  %s: %s\n" % (key, stats[key]))
+        sys.stderr.flush()
+
+    atexit.register(report)
 
 
 def main(argv):
@@ -520,12 +551,11 @@ def main(argv):
              "backedge_threshold": cfg.backedge_threshold,
              "side_exit_threshold": cfg.side_exit_threshold}
     exec_code = load_tier1()
+    if cfg.stats or cfg.stats_file:
+        report_stats_at_exit(cfg, stats)
     enable_tier2(cfg, stats)
     try:
         return RUNNERS[inv.kind](inv, exec_code)
     except UsageError as exc:
         sys.stderr.write("cpjit exec: %s\n" % exc)
         return 2
-    finally:
-        if cfg.stats:
-            print_stats(cfg, stats)

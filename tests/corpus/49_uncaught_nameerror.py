@@ -1,0 +1,8 @@
+# An uncaught NameError whose "Did you mean" comes from the failing frame's locals.
+def compute(values):
+    running_total = 0
+    for v in values:
+        running_total += v
+    return runing_total
+
+print(compute([1, 2]))
