@@ -143,6 +143,8 @@ typedef struct _cpjit_state {
                                         their references and releases each with PyMem_Free. */
     void *current_executor;          /* scratch for machine code: executor running now
                                         (set by _START_EXECUTOR) */
+    int *eval_breaker;               /* set by the trampoline: the interpreter's eval
+                                        breaker word, read by _CHECK_PERIODIC */
     int64_t periodic_counter;        /* scratch for _CHECK_PERIODIC */
     int64_t reserved[4];             /* room for later issues without an ABI break */
 } _cpjit_state;

@@ -127,11 +127,12 @@ class StencilTable:
     stencils: dict[str, Stencil]   # uop name -> stencil; also "trampoline"
     target: str                    # e.g. "x86_64-linux-musl"
     python_abi: str                # e.g. "cpython-311-x86_64-linux-gnu"
-    digest: str                    # sha256 of every input (see cpjit.build.build)
+    digest: str                    # sha256 of every input + the compiler (cpjit.build.cache)
     toolchain: str                 # e.g. "clang 22.1.8 (ziglang)"
     flags: list[str]               # clang flags the objects were compiled with
     build_seconds: float = 0.0
     format_version: int = 1
+    inputs_digest: str = ""        # digest without the compiler (checked on load)
 
     @property
     def trampoline(self) -> Stencil:

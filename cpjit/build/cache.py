@@ -1,0 +1,194 @@
+"""The stencil table on disk: digest, atomic write, validated load, lazy build.
+
+CPython counterpart: the digest line at the top of jit_stencils.h that lets
+Tools/jit/build.py skip work (``_Target._compute_digest``).
+
+File: ``<cache dir>/stencils-<triple>-<SOABI>.table`` (cache dir: see
+cpjit.build.paths), made of
+
+    line 1  b"CPJIT-STENCIL-TABLE\\n"
+    line 2  JSON header: format, inputs_digest, digest, toolchain, payload_sha256
+    rest    pickle of a StencilTable
+
+Two digests.  ``inputs_digest`` covers everything but the compiler: every file
+under stencils/, the generator and build modules, the Python headers, the
+target flags, the Python version/ABI and the set of uops.  ``digest`` adds the
+compiler's identity (--version).  Loading checks ``inputs_digest`` only (no
+compiler start-up on import; any valid clang produces a valid table), while
+``cpjit build-stencils`` compares the full ``digest`` and rebuilds if the
+compiler changed.  A file that fails any check (magic, JSON, sha256 of the
+payload, format, digest, unpickling, type) is never used: it is rebuilt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import io
+import json
+import os
+import pathlib
+import pickle
+import sys
+import sysconfig
+
+from cpjit.build import paths
+from cpjit.build.errors import BuildError
+from cpjit.build.stencils import TABLE_FORMAT_VERSION, StencilTable
+from cpjit.build.target import Target, host_target
+
+MAGIC = b"CPJIT-STENCIL-TABLE\n"
+_PACKAGE = pathlib.Path(__file__).resolve().parent.parent
+
+
+def python_abi() -> str:
+    return sysconfig.get_config_var("SOABI") or "cpython-%d%d" % sys.version_info[:2]
+
+
+def table_path(target: Target, cache_dir: pathlib.Path | None = None) -> pathlib.Path:
+    directory = pathlib.Path(cache_dir) if cache_dir else paths.cache_dir()
+    return directory / ("stencils-%s-%s.table" % (target.triple, python_abi()))
+
+
+def inputs_digest(target: Target, uop_names=None) -> str:
+    """sha256 over every input except the compiler (see module docstring)."""
+    from cpjit.build.compile import python_include_dirs
+    hasher = hashlib.sha256()
+
+    def add_file(path: pathlib.Path, root: pathlib.Path) -> None:
+        hasher.update(str(path.relative_to(root)).encode() + b"\0")
+        hasher.update(path.read_bytes())
+        hasher.update(b"\0")
+
+    hasher.update(("format %d\n" % TABLE_FORMAT_VERSION).encode())
+    hasher.update(target.triple.encode() + b"\n")
+    hasher.update(" ".join(target.flags).encode() + b"\n")
+    hasher.update(python_abi().encode() + b"\n" + sys.version.encode() + b"\n")
+    stencils = paths.stencils_dir()
+    for path in sorted(stencils.rglob("*")):
+        if path.is_file() and path.suffix in (".c", ".h"):
+            add_file(path, stencils)
+    for package in ("uops", "build"):
+        root = _PACKAGE / package
+        for path in sorted(root.glob("*.py")):
+            if path.name != "expansion.py":      # the optimizer's, not an input
+                add_file(path, _PACKAGE)
+    for include in python_include_dirs():
+        root = pathlib.Path(include)
+        for path in sorted(root.rglob("*.h")):
+            add_file(path, root)
+    if uop_names is not None:
+        hasher.update(("uops " + ",".join(sorted(uop_names))).encode())
+    return hasher.hexdigest()
+
+
+def full_digest(inputs: str, toolchain_version_text: str) -> str:
+    return hashlib.sha256((inputs + "\n" + toolchain_version_text).encode()).hexdigest()
+
+
+def write_table(table: StencilTable, path: pathlib.Path, inputs: str) -> None:
+    """Write atomically (temp file + rename), so readers never see half a table."""
+    payload = pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL)
+    header = {
+        "format": TABLE_FORMAT_VERSION,
+        "inputs_digest": inputs,
+        "digest": table.digest,
+        "toolchain": table.toolchain,
+        "payload_sha256": hashlib.sha256(payload).hexdigest(),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(path.name + ".%d.tmp" % os.getpid())
+    with open(temp, "wb") as file:
+        file.write(MAGIC + json.dumps(header).encode() + b"\n" + payload)
+    os.replace(temp, path)
+
+
+class StaleTable(Exception):
+    """The file is missing, corrupt or built from other inputs (reason in args)."""
+
+
+def read_header(path: pathlib.Path) -> tuple[dict, bytes]:
+    try:
+        blob = path.read_bytes()
+    except FileNotFoundError:
+        raise StaleTable("no table at %s" % path)
+    if not blob.startswith(MAGIC):
+        raise StaleTable("not a stencil table (bad magic)")
+    stream = io.BytesIO(blob[len(MAGIC):])
+    try:
+        header = json.loads(stream.readline())
+    except ValueError:
+        raise StaleTable("corrupt header")
+    if not isinstance(header, dict):
+        raise StaleTable("corrupt header")
+    return header, stream.read()
+
+
+def read_table(path: pathlib.Path, expected_inputs: str) -> StencilTable:
+    """The table at ``path`` if valid for ``expected_inputs``, else StaleTable."""
+    header, payload = read_header(path)
+    if header.get("format") != TABLE_FORMAT_VERSION:
+        raise StaleTable("format %r, expected %d" % (header.get("format"), TABLE_FORMAT_VERSION))
+    if hashlib.sha256(payload).hexdigest() != header.get("payload_sha256"):
+        raise StaleTable("corrupt payload (checksum mismatch)")
+    if header.get("inputs_digest") != expected_inputs:
+        raise StaleTable("built from other inputs (digest mismatch)")
+    try:
+        table = pickle.loads(payload)
+    except Exception as error:  # a checksummed payload that still fails: treat as corrupt
+        raise StaleTable("corrupt payload (%s)" % error)
+    if not isinstance(table, StencilTable):
+        raise StaleTable("payload is not a StencilTable")
+    return table
+
+
+@contextlib.contextmanager
+def build_lock(path: pathlib.Path):
+    """Serialize builds of one table between processes (pytest -n 2, threads)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+_loaded: dict[str, StencilTable] = {}
+
+
+def load_stencils(rebuild_if_needed: bool = True, cache_dir=None, cc: str | None = None,
+                  verbose: bool = False) -> StencilTable:
+    """The stencil table for the running Python and host target.
+
+    Built on first use (and whenever missing, corrupt or stale), then cached on
+    disk and in this process.  ``table.toolchain`` names the clang that built
+    it.  Raises ToolchainNotFound (no clang, message says how to get one) or
+    BuildError; with ``rebuild_if_needed=False`` raises StaleTable instead of
+    building.
+    """
+    target = host_target()
+    path = table_path(target, cache_dir)
+    inputs = inputs_digest(target)
+    memo = _loaded.get(str(path))
+    if memo is not None and memo.inputs_digest == inputs:
+        return memo
+    try:
+        table = read_table(path, inputs)
+    except StaleTable:
+        if not rebuild_if_needed:
+            raise
+        from cpjit.build.build import build_table
+        with build_lock(path):
+            try:   # another process may have built it while we waited
+                table = read_table(path, inputs)
+            except StaleTable:
+                table = build_table(target=target, table_file=path, cc=cc, verbose=verbose)
+    table.inputs_digest = inputs
+    _loaded[str(path)] = table
+    return table
+
+
+__all__ = ["load_stencils", "table_path", "inputs_digest", "read_table", "write_table",
+           "StaleTable", "BuildError"]
