@@ -47,7 +47,8 @@ BASELINE_ERROR = "cpython error"   # the benchmark itself fails under CPython
 # Counter names read from the ``--stats=json`` object (see docs/performance.md).
 TIME_KEYS = ("time_tier1_s", "time_tier2_interp_s", "time_machine_code_s",
              "time_projection_s", "time_optimization_s", "time_stitching_s")
-COUNT_KEYS = ("traces_created", "side_traces_created", "uops_compiled", "machine_code_bytes")
+COUNT_KEYS = ("traces_created", "side_traces_created", "uops_compiled", "machine_code_bytes",
+              "uops_machine_code_share")
 COMPILE_KEYS = ("time_projection_s", "time_optimization_s", "time_stitching_s")
 
 # A program with a hot loop: enough back edges for any sane threshold.
@@ -128,50 +129,64 @@ def run_child(argv, env, timeout, cwd=None):
 
 
 def extract_stats(file_bytes, stderr):
-    """cpjit's ``--stats=json`` object: from the stats file if written, else from stderr.
+    """cpjit's ``--stats=json`` object, from the stats file and/or the stderr line.
 
-    Returns (stats or None, stderr without the stats line). The object may be wrapped
-    as ``{"cpjit_stats": {...}}`` (what ``cpjit exec --stats=json`` prints) or bare.
+    Returns (stats or None, stderr without the stats line). Each source may be wrapped as
+    ``{"cpjit_stats": {...}}`` (what ``cpjit exec --stats=json`` prints) or bare; when
+    both exist they are merged, the file's keys winning.
     """
     def unwrap(obj):
         if isinstance(obj, dict) and isinstance(obj.get("cpjit_stats"), dict):
             return obj["cpjit_stats"]
         return obj if isinstance(obj, dict) else None
 
+    from_file = None
     if file_bytes:
         try:
-            stats = unwrap(json.loads(file_bytes.decode("utf-8", "replace")))
+            from_file = unwrap(json.loads(file_bytes.decode("utf-8", "replace")))
         except ValueError:
-            stats = None
-        if stats is not None:
-            return stats, stderr
+            from_file = None
+    from_stderr = None
     lines = stderr.splitlines(keepends=True)
     for i in range(len(lines) - 1, -1, -1):
         line = lines[i].strip()
         if not line.startswith(b"{") or b"cpjit_stats" not in line:
             continue
         try:
-            stats = unwrap(json.loads(line.decode("utf-8", "replace")))
+            from_stderr = unwrap(json.loads(line.decode("utf-8", "replace")))
         except ValueError:
             continue
-        if stats is not None:
-            return stats, b"".join(lines[:i] + lines[i + 1:])
-    return None, stderr
+        if from_stderr is not None:
+            stderr = b"".join(lines[:i] + lines[i + 1:])
+            break
+    if from_file is None and from_stderr is None:
+        return None, stderr
+    merged = dict(from_stderr or {})
+    merged.update(from_file or {})
+    return merged, stderr
 
 
 # ---------------------------------------------------------------------------------------
 # Reading the counters defensively
 
 
+# Other names a counter is accepted under (what cpjit.stats emits today).
+KEY_ALIASES = {
+    "side_traces_created": ("side_traces",),
+    "machine_code_bytes": ("jit_code_bytes",),
+}
+
+
 def find_number(stats, key):
-    """``stats[key]`` if it is a number, else the same key one level down, else None."""
+    """``stats[key]`` (or an alias) if it is a number, at the top level or one level down."""
     if not isinstance(stats, dict):
         return None
     candidates = [stats] + [v for v in stats.values() if isinstance(v, dict)]
-    for d in candidates:
-        value = d.get(key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return value
+    for name in (key,) + KEY_ALIASES.get(key, ()):
+        for d in candidates:
+            value = d.get(name)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return value
     return None
 
 
@@ -516,18 +531,20 @@ def format_table(report):
     if counter_rows:
         lines.append("")
         lines.append("cpjit counters (from --stats=json, mean over runs; '-' = not reported;"
-                     " shares are of the run's total time):")
-        header = ("%-14s %-13s %7s %6s %7s %9s %7s %7s %7s %8s %10s"
-                  % ("benchmark", "mode", "traces", "side", "uops", "mc bytes", "tier1",
-                     "t2-int", "mcode", "compile", "us/uop"))
+                     " 'mc uops' = share of tier-2 uops run as machine code; tier1, t2-int,"
+                     " mcode, compile = shares of the run's total time):")
+        header = ("%-14s %-13s %7s %6s %7s %9s %9s %7s %7s %7s %8s %10s"
+                  % ("benchmark", "mode", "traces", "side", "uops", "mc bytes", "mc uops",
+                     "tier1", "t2-int", "mcode", "compile", "us/uop"))
         lines.append(header)
         lines.append("-" * len(header))
         for name, mode, c in counter_rows:
             share = c["time_share"]
-            lines.append("%-14s %-13s %7s %6s %7s %9s %7s %7s %7s %8s %10s" % (
+            lines.append("%-14s %-13s %7s %6s %7s %9s %9s %7s %7s %7s %8s %10s" % (
                 name, mode, fmt(c["traces_created"], ".0f"), fmt(c["side_traces_created"], ".0f"),
                 fmt(c["uops_compiled"], ".0f"), fmt(c["machine_code_bytes"], ".0f"),
-                fmt_share(share["tier1"]), fmt_share(share["tier2_interp"]),
+                fmt_share(c["uops_machine_code_share"]), fmt_share(share["tier1"]),
+                fmt_share(share["tier2_interp"]),
                 fmt_share(share["machine_code"]), fmt_share(share["compile"]),
                 fmt(c["compile_us_per_uop"], ".1f")))
     lines.append("")
