@@ -1,0 +1,17 @@
+"""cpjit tier 1: CPython 3.11 bytecode interpreted in Python, with profiling and back-edge
+counters (the counterpart of Python/ceval.c + Python/specialize.c).
+
+Public API: ``exec_code``, ``run_function``, ``set_optimizer`` / ``get_optimizer``,
+``get_code_info``, ``guest_traceback``, ``Frame``, ``NULL``.
+"""
+
+from .frame import NULL, ExitWithError, Frame
+from .profile import CodeInfo, get_code_info
+from .ceval import (
+    InternalError, NoOptimizer, exec_code, get_optimizer, run_function, set_optimizer,
+)
+from .traceback import guest_traceback
+
+__all__ = ["NULL", "Frame", "ExitWithError", "CodeInfo", "get_code_info", "InternalError",
+           "NoOptimizer", "exec_code", "run_function", "set_optimizer", "get_optimizer",
+           "guest_traceback"]

@@ -1,0 +1,1868 @@
+"""Tier 1: CPython 3.11 bytecode run by a Python loop (the counterpart of Python/ceval.c).
+
+Dispatch is a table: every code object gets a pre-decoded array with one entry per code
+unit, ``(handler, arg, next_index)``; the loop is ``h, a, n = dispatch[i]; i = h(f, a, n)``.
+A handler returns the index of the next instruction, or -1 when the frame changes (a
+call pushed a tier-1 frame, or a frame returned); ``frame.switch`` then names the frame to
+run. Exceptions raised by handlers are unwound here with the code's exception table.
+"""
+
+import builtins as _builtins_module
+import operator
+import sys
+import types
+
+from cpjit import config
+
+from . import excstate, objlayout
+from . import profile as prof
+from . import traceback as tbmod
+from .frame import NULL, ExitWithError, Frame
+from .opcodes311 import (
+    CACHE_ENTRIES, CO_NATIVE_ONLY, COMPARE_OPS, ENTER_EXECUTOR, NB_OPS, OPMAP, OPNAME,
+    TPFLAGS_MAPPING, TPFLAGS_SEQUENCE, jump_target,
+)
+
+_FunctionType = types.FunctionType
+_MethodType = types.MethodType
+_CellType = types.CellType
+_get_handled = excstate.get_handled
+_set_handled = excstate.set_handled
+_next = next
+_type = type
+
+
+class InternalError(SystemError):
+    """Tier 1 met something it does not implement (never a silently wrong result)."""
+
+
+class _Unwind(BaseException):
+    """Handlers raise this to unwind ``exc`` exactly as CPython's RERAISE or an executor's
+    error exit do: without a new implicit context and, for RERAISE, without a new
+    traceback entry.
+    """
+
+    def __init__(self, exc, add_tb, frame=None, index=None):
+        self.exc = exc
+        self.add_tb = add_tb
+        self.frame = frame
+        self.index = index
+
+
+# =========================================================================================
+# The optimizer hook (``_PyOptimizer_Optimize`` and the default no-op optimizer).
+
+class NoOptimizer:
+    """The optimizer in force until tier 2 is on: never creates an executor."""
+
+    def optimize(self, frame, start, src, chain_depth=0):
+        return 0
+
+
+_optimizer = NoOptimizer()
+
+
+def set_optimizer(opt):
+    """Install ``opt`` (None = the no-op optimizer); returns the previous one."""
+    global _optimizer
+    old = _optimizer
+    _optimizer = NoOptimizer() if opt is None else opt
+    return old
+
+
+def get_optimizer():
+    """The optimizer that hot back edges call."""
+    return _optimizer
+
+
+# =========================================================================================
+# Error helpers, with CPython's messages.
+
+def _name_error(name):
+    """``format_exc_check_arg(NameError, NAME_ERROR_MSG)``: the message and ``.name``."""
+    exc = NameError("name '%.200s' is not defined" % name)
+    exc.name = name
+    return exc
+
+
+def _unbound_local(name):
+    return UnboundLocalError(
+        "cannot access local variable '%s' where it is not associated with a value" % name)
+
+
+def _unbound_deref(info, index):
+    """``format_exc_unbound``: a cell of this code vs a free variable of an enclosing one."""
+    name = info.localsplus_names[index]
+    if index < info.nlocalsplus - info.nfree:
+        return _unbound_local(name)
+    return NameError("cannot access free variable '%s' where it is not associated with a "
+                     "value in enclosing scope" % name)
+
+
+def _type_name(obj):
+    return type(obj).__name__
+
+
+def _function_str(func):
+    """``_PyObject_FunctionStr``: ``qualname()`` with the module when not builtins."""
+    try:
+        qualname = func.__qualname__
+    except Exception:
+        return str(func)
+    module = getattr(func, "__module__", None)
+    if module is not None and module != "builtins":
+        return "%s.%s()" % (module, qualname)
+    return "%s()" % qualname
+
+
+# =========================================================================================
+# Instruction handlers. Signature: handler(frame, arg, next_index) -> next index.
+# ``arg`` is prepared once per instruction by the matching ``_prep_*`` function.
+
+def op_NOP(f, a, n):
+    return n
+
+
+def op_POP_TOP(f, a, n):
+    f.stack.pop()
+    return n
+
+
+def op_PUSH_NULL(f, a, n):
+    f.stack.append(NULL)
+    return n
+
+
+def op_COPY(f, a, n):
+    st = f.stack
+    st.append(st[-a])
+    return n
+
+
+def op_SWAP(f, a, n):
+    st = f.stack
+    st[-1], st[-a] = st[-a], st[-1]
+    return n
+
+
+def op_LOAD_CONST(f, a, n):
+    f.stack.append(a)
+    return n
+
+
+def op_LOAD_FAST(f, a, n):
+    v = f.localsplus[a]
+    if v is NULL:
+        raise _unbound_local(f.info.localsplus_names[a])
+    f.stack.append(v)
+    return n
+
+
+def op_STORE_FAST(f, a, n):
+    f.localsplus[a] = f.stack.pop()
+    return n
+
+
+def op_DELETE_FAST(f, a, n):
+    lp = f.localsplus
+    if lp[a] is NULL:
+        raise _unbound_local(f.info.localsplus_names[a])
+    lp[a] = NULL
+    return n
+
+
+def _unary(fn):
+    def op(f, a, n):
+        st = f.stack
+        st[-1] = fn(st[-1])
+        return n
+    op.__name__ = "op_" + fn.__name__
+    return op
+
+
+op_UNARY_POSITIVE = _unary(operator.pos)
+op_UNARY_NEGATIVE = _unary(operator.neg)
+op_UNARY_NOT = _unary(operator.not_)
+op_UNARY_INVERT = _unary(operator.invert)
+
+_NB_FUNCS = {
+    "NB_ADD": operator.add, "NB_AND": operator.and_, "NB_FLOOR_DIVIDE": operator.floordiv,
+    "NB_LSHIFT": operator.lshift, "NB_MATRIX_MULTIPLY": operator.matmul,
+    "NB_MULTIPLY": operator.mul, "NB_REMAINDER": operator.mod, "NB_OR": operator.or_,
+    "NB_POWER": operator.pow, "NB_RSHIFT": operator.rshift, "NB_SUBTRACT": operator.sub,
+    "NB_TRUE_DIVIDE": operator.truediv, "NB_XOR": operator.xor,
+    "NB_INPLACE_ADD": operator.iadd, "NB_INPLACE_AND": operator.iand,
+    "NB_INPLACE_FLOOR_DIVIDE": operator.ifloordiv, "NB_INPLACE_LSHIFT": operator.ilshift,
+    "NB_INPLACE_MATRIX_MULTIPLY": operator.imatmul, "NB_INPLACE_MULTIPLY": operator.imul,
+    "NB_INPLACE_REMAINDER": operator.imod, "NB_INPLACE_OR": operator.ior,
+    "NB_INPLACE_POWER": operator.ipow, "NB_INPLACE_RSHIFT": operator.irshift,
+    "NB_INPLACE_SUBTRACT": operator.isub, "NB_INPLACE_TRUE_DIVIDE": operator.itruediv,
+    "NB_INPLACE_XOR": operator.ixor,
+}
+
+
+def op_BINARY_OP(f, a, n):
+    fn, site = a
+    st = f.stack
+    r = st.pop()
+    l = st[-1]
+    if site.key is None or site.key[0] is not type(l) or site.key[1] is not type(r):
+        prof.observe_binary_op(site, l, r)
+    st[-1] = fn(l, r)
+    return n
+
+
+def op_COMPARE_OP(f, a, n):
+    fn, site = a
+    st = f.stack
+    r = st.pop()
+    l = st[-1]
+    if site.key is None or site.key[0] is not type(l) or site.key[1] is not type(r):
+        prof.observe_compare_op(site, l, r)
+    st[-1] = fn(l, r)
+    return n
+
+
+def op_IS_OP(f, a, n):
+    st = f.stack
+    r = st.pop()
+    st[-1] = (st[-1] is not r) if a else (st[-1] is r)
+    return n
+
+
+def op_CONTAINS_OP(f, a, n):
+    st = f.stack
+    r = st.pop()
+    st[-1] = (st[-1] not in r) if a else (st[-1] in r)
+    return n
+
+
+def op_BINARY_SUBSCR(f, a, n):
+    st = f.stack
+    sub = st.pop()
+    c = st[-1]
+    key = a.key
+    if key is None or key[0] is not type(c) or key[1] is not type(sub):
+        prof.observe_binary_subscr(a, c, sub)
+    st[-1] = c[sub]
+    return n
+
+
+def op_STORE_SUBSCR(f, a, n):
+    st = f.stack
+    sub = st.pop()
+    c = st.pop()
+    v = st.pop()
+    key = a.key
+    if key is None or key[0] is not type(c) or key[1] is not type(sub):
+        prof.observe_store_subscr(a, c, sub)
+    c[sub] = v
+    return n
+
+
+def op_DELETE_SUBSCR(f, a, n):
+    st = f.stack
+    sub = st.pop()
+    del st.pop()[sub]
+    return n
+
+
+def op_GET_LEN(f, a, n):
+    st = f.stack
+    st.append(len(st[-1]))
+    return n
+
+
+def op_BUILD_TUPLE(f, a, n):
+    st = f.stack
+    if a:
+        t = tuple(st[-a:])
+        del st[-a:]
+    else:
+        t = ()
+    st.append(t)
+    return n
+
+
+def op_BUILD_LIST(f, a, n):
+    st = f.stack
+    if a:
+        t = st[-a:]
+        del st[-a:]
+    else:
+        t = []
+    st.append(t)
+    return n
+
+
+def op_BUILD_SET(f, a, n):
+    st = f.stack
+    s = set()
+    if a:
+        for item in st[-a:]:
+            s.add(item)
+        del st[-a:]
+    st.append(s)
+    return n
+
+
+def op_BUILD_MAP(f, a, n):
+    st = f.stack
+    d = {}
+    if a:
+        items = st[-2 * a:]
+        del st[-2 * a:]
+        for i in range(0, 2 * a, 2):
+            d[items[i]] = items[i + 1]
+    st.append(d)
+    return n
+
+
+def op_BUILD_CONST_KEY_MAP(f, a, n):
+    st = f.stack
+    keys = st.pop()
+    d = {}
+    if a:
+        values = st[-a:]
+        del st[-a:]
+        for k, v in zip(keys, values):
+            d[k] = v
+    st.append(d)
+    return n
+
+
+def op_BUILD_STRING(f, a, n):
+    st = f.stack
+    if a:
+        s = "".join(st[-a:])
+        del st[-a:]
+    else:
+        s = ""
+    st.append(s)
+    return n
+
+
+def op_BUILD_SLICE(f, a, n):
+    st = f.stack
+    if a == 3:
+        step = st.pop()
+        stop = st.pop()
+        st[-1] = slice(st[-1], stop, step)
+    else:
+        stop = st.pop()
+        st[-1] = slice(st[-1], stop)
+    return n
+
+
+def op_LIST_TO_TUPLE(f, a, n):
+    st = f.stack
+    st[-1] = tuple(st[-1])
+    return n
+
+
+def op_LIST_APPEND(f, a, n):
+    st = f.stack
+    v = st.pop()
+    st[-a].append(v)
+    return n
+
+
+def op_SET_ADD(f, a, n):
+    st = f.stack
+    v = st.pop()
+    st[-a].add(v)
+    return n
+
+
+def op_MAP_ADD(f, a, n):
+    st = f.stack
+    v = st.pop()
+    k = st.pop()
+    st[-a][k] = v
+    return n
+
+
+def _is_iterable(obj):
+    t = type(obj)
+    return getattr(t, "__iter__", None) is not None or getattr(t, "__getitem__", None) is not None
+
+
+def op_LIST_EXTEND(f, a, n):
+    st = f.stack
+    it = st.pop()
+    lst = st[-a]
+    if type(it) is not list and type(it) is not tuple and not _is_iterable(it):
+        raise TypeError("Value after * must be an iterable, not %.200s" % _type_name(it))
+    lst.extend(it)
+    return n
+
+
+def op_SET_UPDATE(f, a, n):
+    st = f.stack
+    it = st.pop()
+    st[-a].update(it)
+    return n
+
+
+def op_DICT_UPDATE(f, a, n):
+    st = f.stack
+    update = st.pop()
+    d = st[-a]
+    if type(update) is not dict and getattr(type(update), "keys", None) is None:
+        raise TypeError("'%.200s' object is not a mapping" % _type_name(update))
+    d.update(update)
+    return n
+
+
+def op_DICT_MERGE(f, a, n):
+    """``_PyDict_MergeEx(dict, update, 2)`` with ``format_kwargs_error``'s messages."""
+    st = f.stack
+    update = st.pop()
+    d = st[-a]
+    func = st[-a - 2]
+    if type(update) is not dict and getattr(type(update), "keys", None) is None:
+        raise TypeError("%s argument after ** must be a mapping, not %.200s"
+                        % (_function_str(func), _type_name(update)))
+    keys = update.keys()
+    for k in keys:
+        if k in d:
+            if type(k) is str:
+                raise TypeError("%s got multiple values for keyword argument '%s'"
+                                % (_function_str(func), k))
+            raise TypeError("%s keywords must be strings" % _function_str(func))
+        d[k] = update[k]
+    return n
+
+
+def op_LOAD_ASSERTION_ERROR(f, a, n):
+    f.stack.append(AssertionError)
+    return n
+
+
+def op_LOAD_BUILD_CLASS(f, a, n):
+    b = f.builtins
+    if type(b) is dict:
+        bc = b.get("__build_class__", NULL)
+    else:
+        try:
+            bc = b["__build_class__"]
+        except KeyError:
+            bc = NULL
+    if bc is NULL:
+        raise NameError("__build_class__ not found")
+    f.stack.append(bc)
+    return n
+
+
+def op_PRINT_EXPR(f, a, n):
+    v = f.stack.pop()
+    hook = getattr(sys, "displayhook", None)
+    if hook is None:
+        raise RuntimeError("lost sys.displayhook")
+    hook(v)
+    return n
+
+
+def op_FORMAT_VALUE(f, a, n):
+    st = f.stack
+    spec = st.pop() if a & 4 else ""
+    v = st[-1]
+    conv = a & 3
+    if conv == 1:
+        v = str(v)
+    elif conv == 2:
+        v = repr(v)
+    elif conv == 3:
+        v = ascii(v)
+    if type(v) is not str or spec:
+        v = format(v, spec)
+    st[-1] = v
+    return n
+
+
+def op_GET_ITER(f, a, n):
+    st = f.stack
+    st[-1] = iter(st[-1])
+    return n
+
+
+def op_FOR_ITER(f, a, n):
+    target, site = a
+    st = f.stack
+    it = st[-1]
+    if site.key is not type(it):
+        prof.observe_for_iter(site, it)
+    v = _next(it, NULL)
+    if v is NULL:
+        st.pop()
+        return target
+    st.append(v)
+    return n
+
+
+# --- jumps ---------------------------------------------------------------------------------
+
+def op_JUMP_FORWARD(f, a, n):
+    return a
+
+
+def op_JUMP_BACKWARD_NO_INTERRUPT(f, a, n):
+    return a
+
+
+def op_JUMP_BACKWARD(f, a, n):
+    target, counter, offset = a
+    if counter[0]:
+        counter[0] -= 1
+        return target
+    return _hot_backedge(f, target, counter, offset, n)
+
+
+def _hot_backedge(f, target, counter, offset, n):
+    """The counter of a back edge reached zero: ask the optimizer (``_PyOptimizer_Optimize``)."""
+    f.lasti = offset
+    f.ip = target
+    installed = _optimizer.optimize(f, target * 2, offset, chain_depth=0)
+    info = f.info
+    if installed and info.instructions[offset // 2][0] == ENTER_EXECUTOR:
+        counter[:] = prof.initial_backoff(config.current.backedge_threshold)
+        h, arg, nxt = info.dispatch[offset // 2]
+        return h(f, arg, nxt)
+    prof.restart_backoff(counter)
+    return target
+
+
+def _branch(flag_expr_name):
+    return flag_expr_name
+
+
+def op_POP_JUMP_IF_FALSE(f, a, n):
+    target, hist, offset = a
+    v = f.stack.pop()
+    if v is False or (v is not True and not v):
+        hist[offset] = ((hist[offset] << 1) | 1) & 0xFFFF
+        return target
+    hist[offset] = (hist[offset] << 1) & 0xFFFF
+    return n
+
+
+def op_POP_JUMP_IF_TRUE(f, a, n):
+    target, hist, offset = a
+    v = f.stack.pop()
+    if v is True or (v is not False and v):
+        hist[offset] = ((hist[offset] << 1) | 1) & 0xFFFF
+        return target
+    hist[offset] = (hist[offset] << 1) & 0xFFFF
+    return n
+
+
+def op_POP_JUMP_IF_NONE(f, a, n):
+    target, hist, offset = a
+    if f.stack.pop() is None:
+        hist[offset] = ((hist[offset] << 1) | 1) & 0xFFFF
+        return target
+    hist[offset] = (hist[offset] << 1) & 0xFFFF
+    return n
+
+
+def op_POP_JUMP_IF_NOT_NONE(f, a, n):
+    target, hist, offset = a
+    if f.stack.pop() is not None:
+        hist[offset] = ((hist[offset] << 1) | 1) & 0xFFFF
+        return target
+    hist[offset] = (hist[offset] << 1) & 0xFFFF
+    return n
+
+
+def op_JUMP_IF_FALSE_OR_POP(f, a, n):
+    target, hist, offset = a
+    st = f.stack
+    if not st[-1]:
+        hist[offset] = ((hist[offset] << 1) | 1) & 0xFFFF
+        return target
+    st.pop()
+    hist[offset] = (hist[offset] << 1) & 0xFFFF
+    return n
+
+
+def op_JUMP_IF_TRUE_OR_POP(f, a, n):
+    target, hist, offset = a
+    st = f.stack
+    if st[-1]:
+        hist[offset] = ((hist[offset] << 1) | 1) & 0xFFFF
+        return target
+    st.pop()
+    hist[offset] = (hist[offset] << 1) & 0xFFFF
+    return n
+
+
+# --- names, globals, attributes -----------------------------------------------------------
+
+def op_LOAD_GLOBAL(f, a, n):
+    name, push_null, site = a
+    g = f.globals
+    if type(g) is dict:
+        v = g.get(name, NULL)
+        if v is NULL:
+            b = f.builtins
+            if type(b) is dict:
+                v = b.get(name, NULL)
+            else:
+                v = _getitem_or_null(b, name)
+            if v is NULL:
+                raise _name_error(name)
+    else:
+        v = _getitem_or_null(g, name)
+        if v is NULL:
+            v = _getitem_or_null(f.builtins, name)
+            if v is NULL:
+                raise _name_error(name)
+    if site.record is None and site.shapes == 0:
+        prof.observe_load_global(site, g, f.builtins, name)
+    st = f.stack
+    if push_null:
+        st.append(NULL)
+    st.append(v)
+    return n
+
+
+def _getitem_or_null(mapping, key):
+    """``PyObject_GetItem`` where KeyError means absent (any other error propagates)."""
+    try:
+        return mapping[key]
+    except KeyError:
+        return NULL
+
+
+def op_STORE_GLOBAL(f, a, n):
+    f.globals[a] = f.stack.pop()
+    return n
+
+
+def op_DELETE_GLOBAL(f, a, n):
+    g = f.globals
+    if a not in g:
+        raise _name_error(a)
+    del g[a]
+    return n
+
+
+def op_LOAD_NAME(f, a, n):
+    loc = f.locals
+    if loc is None:
+        raise SystemError("no locals when loading %r" % a)
+    if type(loc) is dict:
+        v = loc.get(a, NULL)
+    else:
+        v = _getitem_or_null(loc, a)
+    if v is NULL:
+        g = f.globals
+        v = g.get(a, NULL) if type(g) is dict else _getitem_or_null(g, a)
+        if v is NULL:
+            b = f.builtins
+            v = b.get(a, NULL) if type(b) is dict else _getitem_or_null(b, a)
+            if v is NULL:
+                raise _name_error(a)
+    f.stack.append(v)
+    return n
+
+
+def op_STORE_NAME(f, a, n):
+    loc = f.locals
+    if loc is None:
+        raise SystemError("no locals found when storing %r" % a)
+    loc[a] = f.stack.pop()
+    return n
+
+
+def op_DELETE_NAME(f, a, n):
+    loc = f.locals
+    if loc is None:
+        raise SystemError("no locals when deleting %r" % a)
+    if _delitem_missing(loc, a):
+        raise _name_error(a)
+    return n
+
+
+def _delitem_missing(mapping, key):
+    """Delete ``mapping[key]``; True when it was missing (KeyError)."""
+    try:
+        del mapping[key]
+    except KeyError:
+        return True
+    return False
+
+
+def op_LOAD_ATTR(f, a, n):
+    name, site = a
+    st = f.stack
+    obj = st[-1]
+    if site.key is not type(obj):
+        prof.observe_load_attr(site, obj)
+    st[-1] = getattr(obj, name)
+    return n
+
+
+def op_STORE_ATTR(f, a, n):
+    name, site = a
+    st = f.stack
+    obj = st.pop()
+    v = st.pop()
+    if site.key is not type(obj):
+        prof.observe_store_attr(site, obj)
+    setattr(obj, name, v)
+    return n
+
+
+def op_DELETE_ATTR(f, a, n):
+    delattr(f.stack.pop(), a)
+    return n
+
+
+def op_LOAD_METHOD(f, a, n):
+    name, site = a
+    st = f.stack
+    obj = st[-1]
+    if site.key is not type(obj):
+        prof.observe_load_method(site, obj)
+    v = getattr(obj, name)
+    st[-1] = NULL
+    st.append(v)
+    return n
+
+
+# --- cells ---------------------------------------------------------------------------------
+
+def op_MAKE_CELL(f, a, n):
+    lp = f.localsplus
+    v = lp[a]
+    lp[a] = _CellType() if v is NULL else _CellType(v)
+    return n
+
+
+def op_LOAD_CLOSURE(f, a, n):
+    f.stack.append(f.localsplus[a])
+    return n
+
+
+def op_LOAD_DEREF(f, a, n):
+    cell = f.localsplus[a]
+    try:
+        v = cell.cell_contents
+    except ValueError:
+        v = NULL
+    if v is NULL:
+        raise _unbound_deref(f.info, a)
+    f.stack.append(v)
+    return n
+
+
+def op_LOAD_CLASSDEREF(f, a, n):
+    name = f.info.localsplus_names[a]
+    loc = f.locals
+    v = loc.get(name, NULL) if type(loc) is dict else _getitem_or_null(loc, name)
+    if v is NULL:
+        try:
+            v = f.localsplus[a].cell_contents
+        except ValueError:
+            v = NULL
+        if v is NULL:
+            raise _unbound_deref(f.info, a)
+    f.stack.append(v)
+    return n
+
+
+def op_STORE_DEREF(f, a, n):
+    f.localsplus[a].cell_contents = f.stack.pop()
+    return n
+
+
+def op_DELETE_DEREF(f, a, n):
+    cell = f.localsplus[a]
+    try:
+        cell.cell_contents
+    except ValueError:
+        cell = None
+    if cell is None:
+        raise _unbound_deref(f.info, a)
+    del cell.cell_contents
+    return n
+
+
+def op_COPY_FREE_VARS(f, a, n):
+    closure = f.func.__closure__
+    lp = f.localsplus
+    base = len(lp) - a
+    for i in range(a):
+        lp[base + i] = closure[i]
+    return n
+
+
+# --- functions and calls -------------------------------------------------------------------
+
+def op_MAKE_FUNCTION(f, a, n):
+    st = f.stack
+    code = st.pop()
+    closure = st.pop() if a & 8 else None
+    annotations = st.pop() if a & 4 else None
+    kwdefaults = st.pop() if a & 2 else None
+    defaults = st.pop() if a & 1 else None
+    fn = _FunctionType(code, f.globals, None, defaults, closure)
+    if kwdefaults is not None:
+        fn.__kwdefaults__ = kwdefaults
+    if annotations is not None:
+        # 3.11 passes a flat (name, value, ...) tuple that the function turns into a dict
+        # on first access; the dict is the same either way.
+        fn.__annotations__ = dict(zip(annotations[::2], annotations[1::2]))
+    st.append(fn)
+    return n
+
+
+def op_KW_NAMES(f, a, n):
+    f.kwnames = a
+    return n
+
+
+def op_PRECALL(f, a, n):
+    return n
+
+
+def op_CALL(f, a, n):
+    argc, site, index = a
+    st = f.stack
+    kwnames = f.kwnames
+    meth = st[-argc - 2]
+    if meth is NULL:
+        callable_ = st[-argc - 1]
+        args = st[-argc:] if argc else []
+    else:
+        callable_ = meth
+        args = st[-argc - 1:]
+    del st[-argc - 2:]
+    ct = type(callable_)
+    if ct is _MethodType:
+        # PRECALL_BOUND_METHOD: call the function with self prepended.
+        args.insert(0, callable_.__self__)
+        callable_ = callable_.__func__
+        ct = type(callable_)
+    key = site.key
+    if key is not callable_ and key is not ct:
+        prof.observe_call(site, callable_, len(args), kwnames, meth is not NULL)
+    if kwnames is not None:
+        f.kwnames = None
+    if ct is _FunctionType:
+        info = _tier1_info(callable_.__code__)
+        if info is not None:
+            f.lasti = index * 2
+            f.ip = n
+            new = _make_function_frame(callable_, info, args, kwnames)
+            return _push_frame(f, new, index)
+    else:
+        special = _INTERCEPTS.get(id(callable_))
+        if special is not None and special[0] is callable_:
+            f.lasti = index * 2
+            result = special[1](f, args, kwnames, n, index)
+            if result is _SWITCHED:
+                return -1
+            st.append(result)
+            return n
+    if kwnames:
+        nk = len(kwnames)
+        st.append(callable_(*args[:-nk], **dict(zip(kwnames, args[-nk:]))))
+    else:
+        st.append(callable_(*args))
+    return n
+
+
+_SWITCHED = object()
+
+
+def op_CALL_FUNCTION_EX(f, a, n):
+    st = f.stack
+    kwargs = st.pop() if a & 1 else None
+    callargs = st.pop()
+    func = st.pop()
+    if kwargs is not None and type(kwargs) is not dict:
+        d = {}
+        if getattr(type(kwargs), "keys", None) is None:
+            raise TypeError("%s argument after ** must be a mapping, not %.200s"
+                            % (_function_str(func), _type_name(kwargs)))
+        for k in kwargs.keys():
+            if k in d:
+                raise TypeError("%s got multiple values for keyword argument '%s'"
+                                % (_function_str(func), k))
+            d[k] = kwargs[k]
+        kwargs = d
+    if type(callargs) is not tuple:
+        if not _is_iterable(callargs):
+            raise TypeError("%s argument after * must be an iterable, not %.200s"
+                            % (_function_str(func), _type_name(callargs)))
+        callargs = tuple(callargs)
+    st.pop()  # the NULL below the callable
+    if type(func) is _MethodType and type(func.__func__) is _FunctionType:
+        callargs = (func.__self__,) + callargs
+        func = func.__func__
+    if type(func) is _FunctionType:
+        info = _tier1_info(func.__code__)
+        if info is not None:
+            index = a >> 8
+            f.lasti = index * 2
+            f.ip = n
+            if kwargs:
+                kwnames = tuple(kwargs)
+                args = list(callargs) + list(kwargs.values())
+            else:
+                kwnames = None
+                args = list(callargs)
+            new = _make_function_frame(func, info, args, kwnames)
+            return _push_frame(f, new, index)
+    else:
+        special = _INTERCEPTS.get(id(func))
+        if special is not None and special[0] is func:
+            index = a >> 8
+            f.lasti = index * 2
+            kwnames = tuple(kwargs) if kwargs else None
+            args = list(callargs) + (list(kwargs.values()) if kwargs else [])
+            result = special[1](f, args, kwnames, n, index)
+            if result is _SWITCHED:
+                return -1
+            st.append(result)
+            return n
+    if kwargs:
+        st.append(func(*callargs, **kwargs))
+    else:
+        st.append(func(*callargs))
+    return n
+
+
+def op_RETURN_VALUE(f, a, n):
+    v = f.stack.pop()
+    back = f.back
+    if f.is_entry:
+        f.retval = v
+        f.switch = None
+        return -1
+    back.stack.append(v)
+    f.switch = back
+    return -1
+
+
+# --- imports -------------------------------------------------------------------------------
+
+def op_IMPORT_NAME(f, a, n):
+    st = f.stack
+    fromlist = st.pop()
+    level = st[-1]
+    b = f.builtins
+    imp = b.get("__import__", NULL) if type(b) is dict else _getitem_or_null(b, "__import__")
+    if imp is NULL:
+        raise ImportError("__import__ not found")
+    st[-1] = imp(a, f.globals, f.locals, fromlist, level)
+    return n
+
+
+def op_IMPORT_FROM(f, a, n):
+    st = f.stack
+    st.append(_import_from(st[-1], a))
+    return n
+
+
+def _import_from(module, name):
+    """``import_from`` in ceval.c: the attribute, else the submodule in sys.modules."""
+    v = getattr(module, name, NULL)
+    if v is not NULL:
+        return v
+    pkgname = getattr(module, "__name__", NULL)
+    if type(pkgname) is not str:
+        raise ImportError("cannot import name '%s'" % name, name=None)
+    fullname = "%s.%s" % (pkgname, name)
+    v = sys.modules.get(fullname, NULL)
+    if v is not NULL:
+        return v
+    pkgpath = getattr(module, "__file__", NULL)
+    if type(pkgpath) is not str:
+        pkgpath = NULL
+    spec = getattr(module, "__spec__", None)
+    initializing = bool(getattr(spec, "_initializing", False)) if spec is not None else False
+    if initializing:
+        msg = ("cannot import name %r from partially initialized module %r "
+               "(most likely due to a circular import) (%s)"
+               % (name, pkgname, pkgpath if pkgpath is not NULL else "unknown location"))
+    elif pkgpath is NULL:
+        msg = "cannot import name %r from %r (unknown location)" % (name, pkgname)
+    else:
+        msg = "cannot import name %r from %r (%s)" % (name, pkgname, pkgpath)
+    raise ImportError(msg, name=pkgname, path=None if pkgpath is NULL else pkgpath)
+
+
+def op_IMPORT_STAR(f, a, n):
+    module = f.stack.pop()
+    loc = f.locals
+    if loc is None:
+        raise SystemError("no locals found during 'import *'")
+    all_names = getattr(module, "__all__", NULL)
+    skip_leading_underscores = False
+    if all_names is NULL:
+        d = getattr(module, "__dict__", NULL)
+        if d is NULL:
+            raise ImportError("from-import-* object has no __dict__ and no __all__")
+        all_names = list(d.keys())
+        skip_leading_underscores = True
+    modname = getattr(module, "__name__", "?")
+    for name in all_names:
+        if type(name) is not str and not isinstance(name, str):
+            raise TypeError("%s in %s.%s must be str, not %.100s" % (
+                "Key" if skip_leading_underscores else "Item", modname,
+                "__dict__" if skip_leading_underscores else "__all__", _type_name(name)))
+        if skip_leading_underscores and name.startswith("_"):
+            continue
+        loc[name] = getattr(module, name)
+    return n
+
+
+def op_SETUP_ANNOTATIONS(f, a, n):
+    loc = f.locals
+    if loc is None:
+        raise SystemError("no locals found when setting up annotations")
+    if type(loc) is dict:
+        if "__annotations__" not in loc:
+            loc["__annotations__"] = {}
+    elif _getitem_or_null(loc, "__annotations__") is NULL:
+        loc["__annotations__"] = {}
+    return n
+
+
+# --- exceptions ----------------------------------------------------------------------------
+
+def op_PUSH_EXC_INFO(f, a, n):
+    st = f.stack
+    v = st[-1]
+    st[-1] = _get_handled()
+    st.append(v)
+    _set_handled(v)
+    return n
+
+
+def op_POP_EXCEPT(f, a, n):
+    _set_handled(f.stack.pop())
+    return n
+
+
+def _valid_exc_type(t):
+    return isinstance(t, type) and issubclass(t, BaseException)
+
+
+def _check_except_type(right):
+    if type(right) is tuple:
+        ok = all(_valid_exc_type(t) for t in right)
+    else:
+        ok = _valid_exc_type(right)
+    if not ok:
+        raise TypeError("catching classes that do not inherit from BaseException is not allowed")
+
+
+def _given_exception_matches(exc, right):
+    """``PyErr_GivenExceptionMatches``: subclass test on the MRO, no ``__subclasscheck__``."""
+    if type(right) is tuple:
+        for t in right:
+            if _given_exception_matches(exc, t):
+                return True
+        return False
+    t = exc if isinstance(exc, type) else type(exc)
+    if isinstance(t, type) and issubclass(t, BaseException) and isinstance(right, type) \
+            and issubclass(right, BaseException):
+        return right in t.__mro__
+    return t is right
+
+
+def op_CHECK_EXC_MATCH(f, a, n):
+    st = f.stack
+    right = st.pop()
+    _check_except_type(right)
+    st.append(_given_exception_matches(st[-1], right))
+    return n
+
+
+def op_CHECK_EG_MATCH(f, a, n):
+    st = f.stack
+    match_type = st.pop()
+    _check_except_type(match_type)
+    types_ = match_type if type(match_type) is tuple else (match_type,)
+    for t in types_:
+        if issubclass(t, BaseExceptionGroup):
+            raise TypeError("catching ExceptionGroup with except* is not allowed. "
+                            "Use except instead.")
+    exc = st[-1]
+    if exc is None:
+        match, rest = None, None
+    elif _given_exception_matches(exc, match_type):
+        if isinstance(exc, BaseExceptionGroup):
+            match, rest = exc, None
+        else:
+            match = BaseExceptionGroup("", [exc])
+            match.__traceback__ = exc.__traceback__
+            rest = None
+    elif isinstance(exc, BaseExceptionGroup):
+        pair = exc.split(match_type)
+        if type(pair) is not tuple:
+            raise TypeError("%.200s.split must return a tuple, not %.200s"
+                            % (_type_name(exc), _type_name(pair)))
+        if len(pair) != 2:
+            raise TypeError("%.200s.split must return a 2-tuple, got tuple of size %d"
+                            % (_type_name(exc), len(pair)))
+        match, rest = pair
+    else:
+        match, rest = None, exc
+    if match is None:
+        st.append(None)
+    else:
+        st[-1] = rest
+        st.append(match)
+        _set_handled(match)
+    return n
+
+
+def _leaf_ids(excs, out):
+    for e in excs:
+        if e is None:
+            continue
+        if isinstance(e, BaseExceptionGroup):
+            _leaf_ids(e.exceptions, out)
+        else:
+            out.add(id(e))
+
+
+def _same_metadata(e1, e2):
+    return (getattr(e1, "__notes__", None) is getattr(e2, "__notes__", None)
+            and e1.__traceback__ is e2.__traceback__ and e1.__cause__ is e2.__cause__
+            and e1.__context__ is e2.__context__)
+
+
+def prep_reraise_star(orig, excs):
+    """``_PyExc_PrepReraiseStar``: what an ``except*`` block re-raises at its end."""
+    if not excs:
+        return None
+    if not isinstance(orig, BaseExceptionGroup):
+        return excs[0]
+    raised, reraised = [], []
+    for e in excs:
+        if e is None:
+            continue
+        (reraised if _same_metadata(e, orig) else raised).append(e)
+    ids = set()
+    _leaf_ids(reraised, ids)
+    reraised_eg = orig.split(lambda e: id(e) in ids)[0] if ids else None
+    if not raised:
+        return reraised_eg
+    if reraised_eg is not None:
+        raised.append(reraised_eg)
+    if len(raised) > 1:
+        return BaseExceptionGroup("", raised)
+    return raised[0]
+
+
+def op_PREP_RERAISE_STAR(f, a, n):
+    st = f.stack
+    excs = st.pop()
+    st[-1] = prep_reraise_star(st[-1], excs)
+    return n
+
+
+def op_RERAISE(f, a, n):
+    st = f.stack
+    exc = st.pop()
+    index = None
+    if a:
+        index = st[-a]
+    raise _Unwind(exc, False, f, index)
+
+
+def op_RAISE_VARARGS(f, a, n):
+    st = f.stack
+    if a == 0:
+        exc = _get_handled()
+        if exc is None:
+            raise RuntimeError("No active exception to reraise")
+        raise _Unwind(exc, True)
+    if a == 1:
+        raise st.pop()
+    cause = st.pop()
+    exc = st.pop()
+    raise exc from cause
+
+
+def op_BEFORE_WITH(f, a, n):
+    st = f.stack
+    mgr = st[-1]
+    enter = _lookup_special(mgr, "__enter__")
+    if enter is NULL:
+        raise TypeError("'%.200s' object does not support the context manager protocol"
+                        % _type_name(mgr))
+    exit_ = _lookup_special(mgr, "__exit__")
+    if exit_ is NULL:
+        raise TypeError("'%.200s' object does not support the context manager protocol "
+                        "(missed __exit__ method)" % _type_name(mgr))
+    st[-1] = exit_
+    st.append(enter())
+    return n
+
+
+def _lookup_special(obj, name):
+    """``_PyObject_LookupSpecial``: the type's attribute, bound to ``obj``."""
+    t = type(obj)
+    for klass in t.__mro__:
+        d = klass.__dict__
+        if name in d:
+            attr = d[name]
+            get = getattr(type(attr), "__get__", None)
+            return attr if get is None else get(attr, obj, t)
+    return NULL
+
+
+def op_WITH_EXCEPT_START(f, a, n):
+    st = f.stack
+    val = st[-1]
+    exit_func = st[-4]
+    st.append(exit_func(type(val), val, val.__traceback__))
+    return n
+
+
+# --- pattern matching ----------------------------------------------------------------------
+
+def op_MATCH_MAPPING(f, a, n):
+    st = f.stack
+    st.append(bool(type(st[-1]).__flags__ & TPFLAGS_MAPPING))
+    return n
+
+
+def op_MATCH_SEQUENCE(f, a, n):
+    st = f.stack
+    st.append(bool(type(st[-1]).__flags__ & TPFLAGS_SEQUENCE))
+    return n
+
+
+def op_MATCH_KEYS(f, a, n):
+    st = f.stack
+    keys = st[-1]
+    subject = st[-2]
+    st.append(_match_keys(subject, keys))
+    return n
+
+
+_DUMMY = object()
+
+
+def _match_keys(subject, keys):
+    """``match_keys`` in ceval.c: a tuple of the values, or None if a key is missing."""
+    if not keys:
+        return ()
+    get = subject.get
+    seen = set()
+    values = []
+    for k in keys:
+        if k in seen:
+            raise ValueError("mapping pattern checks duplicate key (%r)" % (k,))
+        seen.add(k)
+        v = get(k, _DUMMY)
+        if v is _DUMMY:
+            return None
+        values.append(v)
+    return tuple(values)
+
+
+def op_MATCH_CLASS(f, a, n):
+    st = f.stack
+    names = st.pop()
+    cls = st.pop()
+    subject = st[-1]
+    attrs = _match_class(subject, cls, a, names)
+    if attrs is not None:
+        st[-1] = attrs
+        st.append(True)
+    else:
+        st.append(False)
+    return n
+
+
+_MATCH_SELF_TYPES = (bool, bytearray, bytes, dict, float, frozenset, int, list, set, str, tuple)
+
+
+def _match_class_attr(subject, name, seen):
+    if name in seen:
+        raise TypeError("%s() got multiple sub-patterns for attribute %r"
+                        % (seen[None], name))
+    seen[name] = True
+    return getattr(subject, name, NULL)
+
+
+def _match_class(subject, cls, nargs, kwargs):
+    """``match_class`` in ceval.c: the tuple of matched attributes, or None."""
+    if not isinstance(cls, type):
+        raise TypeError("called match pattern must be a type")
+    if not isinstance(subject, cls):
+        return None
+    seen = {None: cls.__name__}
+    attrs = []
+    match_self = False
+    if nargs:
+        match_args = getattr(cls, "__match_args__", NULL)
+        if match_args is not NULL:
+            if type(match_args) is not tuple:
+                raise TypeError("%s.__match_args__ must be a tuple (got %s)"
+                                % (cls.__name__, _type_name(match_args)))
+        else:
+            match_args = ()
+            match_self = any(issubclass(cls, t) and
+                             t in cls.__mro__ for t in _MATCH_SELF_TYPES) and \
+                _match_self_flag(cls)
+        allowed = 1 if match_self else len(match_args)
+        if allowed < nargs:
+            raise TypeError("%s() accepts %d positional sub-pattern%s (%d given)"
+                            % (cls.__name__, allowed, "" if allowed == 1 else "s", nargs))
+        if match_self:
+            attrs.append(subject)
+        else:
+            for i in range(nargs):
+                name = match_args[i]
+                if type(name) is not str:
+                    raise TypeError("__match_args__ elements must be strings (got %s)"
+                                    % _type_name(name))
+                v = _match_class_attr(subject, name, seen)
+                if v is NULL:
+                    return None
+                attrs.append(v)
+    for name in kwargs:
+        v = _match_class_attr(subject, name, seen)
+        if v is NULL:
+            return None
+        attrs.append(v)
+    return tuple(attrs)
+
+
+def _match_self_flag(cls):
+    """``Py_TPFLAGS_MATCH_SELF``: set on the builtins listed in PEP 634, inherited."""
+    for t in cls.__mro__:
+        if t in _MATCH_SELF_TYPES:
+            return True
+    return False
+
+
+# --- unpacking -----------------------------------------------------------------------------
+
+def op_UNPACK_SEQUENCE(f, a, n):
+    count, site = a
+    st = f.stack
+    seq = st.pop()
+    t = type(seq)
+    if site.key is not t:
+        prof.observe_unpack_sequence(site, seq)
+    if (t is tuple or t is list) and len(seq) == count:
+        st.extend(seq[::-1])
+        return n
+    items = _unpack_iterable(seq, count, -1)
+    st.extend(items[::-1])
+    return n
+
+
+def op_UNPACK_EX(f, a, n):
+    before = a & 0xFF
+    after = a >> 8
+    st = f.stack
+    items = _unpack_iterable(st.pop(), before, after)
+    st.extend(items[::-1])
+    return n
+
+
+def _unpack_iterable(v, argcnt, argcntafter):
+    """``unpack_iterable`` in ceval.c, with its messages."""
+    if not _is_iterable(v):
+        raise TypeError("cannot unpack non-iterable %.200s object" % _type_name(v))
+    it = iter(v)
+    out = []
+    for i in range(argcnt):
+        w = _next(it, NULL)
+        if w is NULL:
+            if argcntafter == -1:
+                raise ValueError("not enough values to unpack (expected %d, got %d)"
+                                 % (argcnt, i))
+            raise ValueError("not enough values to unpack (expected at least %d, got %d)"
+                             % (argcnt + argcntafter, i))
+        out.append(w)
+    if argcntafter == -1:
+        w = _next(it, NULL)
+        if w is NULL:
+            return out
+        if type(v) is list or type(v) is tuple or type(v) is dict:
+            raise ValueError("too many values to unpack (expected %d, got %d)"
+                             % (argcnt, len(v)))
+        raise ValueError("too many values to unpack (expected %d)" % argcnt)
+    rest = list(it)
+    if len(rest) < argcntafter:
+        raise ValueError("not enough values to unpack (expected at least %d, got %d)"
+                         % (argcnt + argcntafter, argcnt + len(rest)))
+    if argcntafter:
+        out.append(rest[:len(rest) - argcntafter])
+        out.extend(rest[len(rest) - argcntafter:])
+    else:
+        out.append(rest)
+    return out
+
+
+def op_ENTER_EXECUTOR(f, a, n):
+    """Run the executor installed here; it returns the frame and offset to resume at."""
+    info, slot, index = a
+    ex = info.executors[slot]
+    if not getattr(ex, "valid", True):
+        # An invalidated executor: behave as the original JUMP_BACKWARD (with its counter).
+        target = jump_target(index, ex.original_opcode, ex.original_oparg)
+        counter = info.backedge_counter.setdefault(
+            index * 2, prof.initial_backoff(config.current.backedge_threshold))
+        return op_JUMP_BACKWARD(f, (target, counter, index * 2), n)
+    f.lasti = index * 2
+    try:
+        frame, offset = ex.execute(f)
+    except ExitWithError as e:
+        raise _Unwind(e.exc, True, e.frame, e.frame.lasti // 2)
+    except BaseException as e:
+        exc = e
+    else:
+        if frame is f:
+            return offset // 2
+        frame.ip = offset // 2
+        f.switch = frame
+        return -1
+    raise _Unwind(exc, True, f, f.lasti // 2)
+
+
+def op_unknown(f, a, n):
+    raise InternalError("cpjit tier 1: unknown opcode %s (%d) at offset %d in %s"
+                        % (OPNAME[a] if OPNAME[a] else "<%d>" % a, a, f.lasti,
+                           f.code.co_qualname))
+
+
+def op_native_only(f, a, n):
+    raise InternalError("cpjit tier 1: opcode %s only appears in generator or coroutine "
+                        "code, which runs natively" % OPNAME[a])
+
+
+# =========================================================================================
+# Pre-decoding: one (handler, arg, next) entry per code unit.
+
+def _prep_plain(info, index, op, oparg):
+    return oparg
+
+
+def _prep_const(info, index, op, oparg):
+    return info.code.co_consts[oparg]
+
+
+def _prep_name(info, index, op, oparg):
+    return info.code.co_names[oparg]
+
+
+def _prep_jump(info, index, op, oparg):
+    return jump_target(index, op, oparg)
+
+
+def _prep_branch(info, index, op, oparg):
+    return (jump_target(index, op, oparg), info.branch_history, index * 2)
+
+
+def _prep_backedge(info, index, op, oparg):
+    counter = info.backedge_counter.get(index * 2)
+    if counter is None:
+        counter = info.backedge_counter[index * 2] = prof.initial_backoff(
+            config.current.backedge_threshold)
+    return (jump_target(index, op, oparg), counter, index * 2)
+
+
+def _site(info, index, generic, extra=None):
+    return prof.Site(info, index * 2, generic, extra)
+
+
+def _prep_binary_op(info, index, op, oparg):
+    name = NB_OPS[oparg]
+    return (_NB_FUNCS[name], _site(info, index, "BINARY_OP", name))
+
+
+_CMP_FUNCS = [operator.lt, operator.le, operator.eq, operator.ne, operator.gt, operator.ge]
+
+
+def _prep_compare(info, index, op, oparg):
+    return (_CMP_FUNCS[oparg], _site(info, index, "COMPARE_OP", COMPARE_OPS[oparg]))
+
+
+def _prep_subscr(info, index, op, oparg):
+    return _site(info, index, OPNAME[op])
+
+
+def _prep_for_iter(info, index, op, oparg):
+    return (jump_target(index, op, oparg), _site(info, index, "FOR_ITER"))
+
+
+def _prep_load_global(info, index, op, oparg):
+    name = info.code.co_names[oparg >> 1]
+    return (name, oparg & 1, _site(info, index, "LOAD_GLOBAL", name))
+
+
+def _prep_attr(info, index, op, oparg):
+    name = info.code.co_names[oparg]
+    return (name, _site(info, index, OPNAME[op], name))
+
+
+def _prep_unpack(info, index, op, oparg):
+    return (oparg, _site(info, index, "UNPACK_SEQUENCE", oparg))
+
+
+def _prep_call(info, index, op, oparg):
+    return (oparg, _site(info, index, "CALL"), index)
+
+
+def _prep_call_ex(info, index, op, oparg):
+    return (oparg & 1) | (index << 8)
+
+
+def _prep_op(info, index, op, oparg):
+    return op
+
+
+_TABLE = {}
+
+
+def _register():
+    g = globals()
+    preps = {
+        "LOAD_CONST": _prep_const, "KW_NAMES": _prep_const,
+        "STORE_NAME": _prep_name, "LOAD_NAME": _prep_name, "DELETE_NAME": _prep_name,
+        "STORE_GLOBAL": _prep_name, "DELETE_GLOBAL": _prep_name, "DELETE_ATTR": _prep_name,
+        "IMPORT_NAME": _prep_name, "IMPORT_FROM": _prep_name,
+        "JUMP_FORWARD": _prep_jump, "JUMP_BACKWARD_NO_INTERRUPT": _prep_jump,
+        "JUMP_BACKWARD": _prep_backedge,
+        "BINARY_OP": _prep_binary_op, "COMPARE_OP": _prep_compare,
+        "BINARY_SUBSCR": _prep_subscr, "STORE_SUBSCR": _prep_subscr,
+        "FOR_ITER": _prep_for_iter, "LOAD_GLOBAL": _prep_load_global,
+        "LOAD_ATTR": _prep_attr, "STORE_ATTR": _prep_attr, "LOAD_METHOD": _prep_attr,
+        "UNPACK_SEQUENCE": _prep_unpack, "CALL": _prep_call,
+        "CALL_FUNCTION_EX": _prep_call_ex,
+    }
+    branches = {
+        "POP_JUMP_FORWARD_IF_FALSE": op_POP_JUMP_IF_FALSE,
+        "POP_JUMP_BACKWARD_IF_FALSE": op_POP_JUMP_IF_FALSE,
+        "POP_JUMP_FORWARD_IF_TRUE": op_POP_JUMP_IF_TRUE,
+        "POP_JUMP_BACKWARD_IF_TRUE": op_POP_JUMP_IF_TRUE,
+        "POP_JUMP_FORWARD_IF_NONE": op_POP_JUMP_IF_NONE,
+        "POP_JUMP_BACKWARD_IF_NONE": op_POP_JUMP_IF_NONE,
+        "POP_JUMP_FORWARD_IF_NOT_NONE": op_POP_JUMP_IF_NOT_NONE,
+        "POP_JUMP_BACKWARD_IF_NOT_NONE": op_POP_JUMP_IF_NOT_NONE,
+        "JUMP_IF_FALSE_OR_POP": op_JUMP_IF_FALSE_OR_POP,
+        "JUMP_IF_TRUE_OR_POP": op_JUMP_IF_TRUE_OR_POP,
+    }
+    native_only = ("RETURN_GENERATOR", "YIELD_VALUE", "SEND", "ASYNC_GEN_WRAP",
+                   "GET_AWAITABLE", "GET_AITER", "GET_ANEXT", "BEFORE_ASYNC_WITH",
+                   "END_ASYNC_FOR", "GET_YIELD_FROM_ITER")
+    for name, op in OPMAP.items():
+        if name in branches:
+            _TABLE[op] = (branches[name], _prep_branch)
+        elif name in native_only:
+            _TABLE[op] = (op_native_only, _prep_op)
+        elif name in ("RESUME", "EXTENDED_ARG", "CACHE"):
+            _TABLE[op] = (op_NOP, _prep_plain)
+        elif "op_" + name in g:
+            _TABLE[op] = (g["op_" + name], preps.get(name, _prep_plain))
+
+
+_register()
+
+
+def make_dispatch_entry(info, index):
+    """The (handler, arg, next index) tuple for the instruction at code unit ``index``."""
+    op, oparg = info.instructions[index]
+    if op == ENTER_EXECUTOR:
+        return make_enter_executor_entry(info, index, oparg)
+    nxt = index + 1 + CACHE_ENTRIES[op]
+    entry = _TABLE.get(op)
+    if entry is None:
+        return (op_unknown, op, nxt)
+    handler, prep = entry
+    return (handler, prep(info, index, op, oparg), nxt)
+
+
+def make_enter_executor_entry(info, index, slot):
+    """ENTER_EXECUTOR's entry: runs ``info.executors[slot]``."""
+    return (op_ENTER_EXECUTOR, (info, slot, index), index + 1 + CACHE_ENTRIES[OPMAP["JUMP_BACKWARD"]])
+
+
+def build_dispatch(info):
+    """Pre-decode ``info.code`` for the loop (once per code object)."""
+    info.dispatch = [make_dispatch_entry(info, i) for i in range(len(info.instructions))]
+    return info.dispatch
+
+
+def code_info(code):
+    """``get_code_info`` with the dispatch array built."""
+    info = prof.get_code_info(code)
+    if info.dispatch is None:
+        build_dispatch(info)
+    return info
+
+
+# =========================================================================================
+# Which calls tier 1 takes (``cpjit.config.current.tier1``).
+
+_decisions = {}
+_decisions_policy = [None]
+
+
+def _tier1_info(code):
+    """The CodeInfo if tier 1 runs ``code`` under the current policy, else None (native)."""
+    policy = config.current.tier1
+    if _decisions_policy[0] != policy:
+        _decisions.clear()
+        _decisions_policy[0] = policy
+    hit = _decisions.get(id(code))
+    if hit is not None and hit[0] is code:
+        return hit[1]
+    info = None
+    if not code.co_flags & CO_NATIVE_ONLY:
+        candidate = code_info(code)
+        if policy == "all" or candidate.has_loop:
+            info = candidate
+    _decisions[id(code)] = (code, info)
+    return info
+
+
+# =========================================================================================
+# Frames: making them, binding arguments (``_PyEvalFramePushAndInit``), the recursion count.
+
+def _binder_code(info):
+    """A code object with the same signature whose body returns its argument slots as a
+    tuple: calling it natively binds arguments with CPython's own code and messages."""
+    code = info.code
+    nargs = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & 4) + \
+        bool(code.co_flags & 8)
+    body = bytearray()
+    for i in range(nargs):
+        body += bytes([OPMAP["LOAD_FAST"], i])
+    body += bytes([OPMAP["BUILD_TUPLE"], nargs, OPMAP["RETURN_VALUE"], 0])
+    return code.replace(co_code=bytes(body), co_flags=code.co_flags & ~CO_NATIVE_ONLY,
+                        co_exceptiontable=b"", co_stacksize=max(nargs, 1),
+                        co_consts=(None,), co_linetable=b""), nargs
+
+
+_binders = {}
+
+
+def _bind_arguments(func, info, args, kwnames):
+    entry = _binders.get(id(info))
+    if entry is None or entry[0] is not info:
+        entry = _binders[id(info)] = (info,) + _binder_code(info)
+    code = entry[1]
+    closure = func.__closure__
+    binder = _FunctionType(code, func.__globals__, func.__name__, func.__defaults__, closure)
+    binder.__kwdefaults__ = func.__kwdefaults__
+    binder.__qualname__ = func.__qualname__
+    if kwnames:
+        nk = len(kwnames)
+        return binder(*args[:-nk], **dict(zip(kwnames, args[-nk:])))
+    return binder(*args)
+
+
+def _make_function_frame(func, info, args, kwnames):
+    code = info.code
+    new = Frame(code, func, func.__globals__, func.__builtins__, None, info)
+    nargs = len(args)
+    if not kwnames and nargs == code.co_argcount and not code.co_flags & 0x0C \
+            and not code.co_kwonlyargcount:
+        new.localsplus[:nargs] = args
+    else:
+        bound = _bind_arguments(func, info, args, kwnames)
+        new.localsplus[:len(bound)] = bound
+    return new
+
+
+class _Depth:
+    """This thread's recursion accounting while tier 1 runs (``tstate->recursion_remaining``)."""
+
+    __slots__ = ("cell",)
+
+
+def _push_frame(f, new, index):
+    """Make ``new`` (a callee of ``f`` at code unit ``index``) the running frame."""
+    cell = _RECURSION.cell
+    if cell.value <= 0:
+        raise RecursionError("maximum recursion depth exceeded")
+    cell.value -= 1
+    new.back = f
+    f.switch = new
+    return -1
+
+
+_RECURSION = _Depth()
+
+
+# =========================================================================================
+# The loop (``_PyEval_EvalFrameDefault``) and exception unwinding.
+
+def _account_switch(cell, old, new):
+    """Recursion count for a switch between frames not directly linked (executor exits)."""
+    hops = 0
+    fr = new
+    while fr is not None and fr is not old:
+        fr = fr.back
+        hops += 1
+    if fr is old:
+        cell.value -= hops
+        return
+    hops = 0
+    fr = old
+    while fr is not None and fr is not new:
+        fr = fr.back
+        hops += 1
+    cell.value += hops
+
+
+def _run(entry):
+    """Run tier-1 frames from ``entry`` until it returns; returns its value or raises."""
+    f = entry
+    cell = _RECURSION.cell
+    while True:
+        dispatch = f.dispatch
+        i = f.ip
+        try:
+            while i >= 0:
+                h, a, n = dispatch[i]
+                i = h(f, a, n)
+        except _Unwind as u:
+            exc = u.exc
+            add_tb = u.add_tb
+            strip = False
+            if u.frame is not None and u.frame is not f:
+                _account_switch(cell, f, u.frame)
+                f = u.frame
+            if u.index is not None:
+                i = u.index
+        except BaseException as e:
+            exc = e
+            add_tb = True
+            strip = True
+        else:
+            nxt = f.switch
+            if nxt is None:
+                return f.retval
+            f.switch = None
+            if nxt is f.back:
+                cell.value += 1          # a return: the callee's frame is gone
+            elif nxt.back is not f:
+                _account_switch(cell, f, nxt)
+            f = nxt
+            continue
+        # --- exception_unwind (outside the host's except block, so that the handled
+        # exception the host keeps is the guest's, not ``exc``) ---
+        while True:
+            f.lasti = i * 2
+            if add_tb:
+                tbmod.add_entry(exc, f, i, strip)
+            handler = f.info.handlers[i] if 0 <= i < len(f.info.handlers) else None
+            if handler is not None:
+                target, depth, push_lasti = handler
+                st = f.stack
+                del st[depth:]
+                if push_lasti:
+                    st.append(i)
+                st.append(exc)
+                f.ip = target
+                break
+            if f is entry:
+                f.stack.clear()
+                tbmod.raise_unchained(exc)
+            back = f.back
+            cell.value += 1
+            f.stack.clear()
+            f = back
+            i = f.lasti // 2
+            add_tb = True
+            strip = False
+
+
+def exec_code(code, globals, locals=None, *, depth=None):
+    """Execute a module-level (or class-body) code object in tier 1, like ``exec(code, globals, locals)``.
+
+    ``depth``: the CPython frame depth the code would run at, for the recursion limit
+    (1 for a script's ``__main__``). By default, as if the caller had called ``exec()``.
+    Exceptions propagate with tier-1 frames as real traceback entries; leading entries of
+    host frames (the caller, this function) can be dropped with ``guest_traceback``.
+    """
+    if type(code) is not types.CodeType:
+        raise TypeError("exec_code() arg 1 must be a code object")
+    if code.co_flags & CO_NATIVE_ONLY:
+        raise InternalError("cpjit tier 1 does not run generator or coroutine code")
+    if code.co_freevars:
+        raise TypeError("code object passed to exec_code() may not contain free variables")
+    if locals is None:
+        locals = globals
+    if "__builtins__" not in globals:
+        globals["__builtins__"] = _builtins_module
+    b = globals["__builtins__"]
+    if type(b) is types.ModuleType:
+        b = b.__dict__
+    info = code_info(code)
+    frame = Frame(code, None, globals, b, locals, info)
+    frame.is_entry = True
+    return _run_entry(frame, depth)
+
+
+def _run_entry(frame, depth):
+    """Run an entry frame with the recursion count of ``depth`` (see exec_code)."""
+    cell = objlayout.recursion_remaining_cell()
+    saved_cell = getattr(_RECURSION, "cell", None)
+    _RECURSION.cell = cell
+    # The handlers run two host frames below this one; make them count as ``depth``.
+    here = 0
+    fr = sys._getframe()
+    while fr is not None:
+        here += 1
+        fr = fr.f_back
+    guest_depth = here if depth is None else depth
+    delta = (here + 2) - guest_depth
+    cell.value += delta
+    try:
+        return _run(frame)
+    finally:
+        cell.value -= delta
+        if saved_cell is not None:
+            _RECURSION.cell = saved_cell
+
+
+def run_function(func, args=(), kwargs=None):
+    """Call a Python function in tier 1 (whatever the policy), like ``func(*args, **kwargs)``."""
+    info = code_info(func.__code__)
+    if func.__code__.co_flags & CO_NATIVE_ONLY:
+        return func(*args, **(kwargs or {}))
+    args = list(args)
+    kwnames = None
+    if kwargs:
+        kwnames = tuple(kwargs)
+        args.extend(kwargs.values())
+    frame = _make_function_frame(func, info, args, kwnames)
+    frame.is_entry = True
+    return _run_entry(frame, None)
+
+
+from .introspect import INTERCEPTS as _INTERCEPTS  # noqa: E402  (needs the names above)
+
+
+def run_class_body(f, func, info, ns, index):
+    """Run a class body as a tier-1 frame above ``f`` (nested loop: class bodies do not
+    recurse deeply); returns what the body returns (the ``__class__`` cell or None)."""
+    body = Frame(info.code, func, func.__globals__, func.__builtins__, ns, info)
+    body.is_entry = True
+    body.back = f
+    cell = _RECURSION.cell
+    if cell.value <= 0:
+        raise RecursionError("maximum recursion depth exceeded")
+    # Host frames between this handler and the nested loop's handlers: see _run_entry.
+    cell.value += 2
+    try:
+        return _run(body)
+    finally:
+        cell.value -= 2

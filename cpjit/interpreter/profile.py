@@ -1,0 +1,438 @@
+"""Per-code side tables tier 2 reads: the counterpart of 3.11's inline caches and
+specializer (Python/specialize.c) and of 3.12's branch counters / pycore_backoff.h.
+
+Profiling sites are small mutable objects the dispatch array hands to the instruction
+handlers; a handler calls ``site.observe(...)`` only when what it sees differs from what
+the site last recorded, so the steady-state cost is one identity comparison.
+"""
+
+import types
+
+from . import objlayout
+from .opcodes311 import (
+    CACHE, CACHE_ENTRIES, CONDITIONAL_JUMPS, ENTER_EXECUTOR, JUMP_BACKWARD, NB_OPS,
+    COMPARE_OPS, OPNAME, decode_instructions, parse_exception_table,
+)
+
+# A site that saw more than this many different shapes is megamorphic: generic form.
+MAX_SHAPES = 4
+MAX_BACKOFF = 12
+
+
+class CodeInfo:
+    """Everything tier 1 and tier 2 keep about one code object (its ``co_executors`` too)."""
+
+    def __init__(self, code):
+        self.code = code
+        self.instructions = decode_instructions(code.co_code)
+        self.nlocalsplus = (len(code.co_varnames) + len(code.co_cellvars)
+                            + len(code.co_freevars))
+        self.nlocals = len(code.co_varnames)
+        # localsplus names in CPython's order: varnames, cells that are not args, freevars.
+        self.localsplus_names = (list(code.co_varnames)
+                                 + [c for c in code.co_cellvars if c not in code.co_varnames]
+                                 + list(code.co_freevars))
+        self.nlocalsplus = len(self.localsplus_names)
+        self.nfree = len(code.co_freevars)
+        self.exception_table = parse_exception_table(code.co_exceptiontable)
+        self.handlers = [None] * len(self.instructions)
+        for start, end, target, depth, lasti in reversed(self.exception_table):
+            for index in range(start, min(end, len(self.instructions))):
+                self.handlers[index] = (target, depth, lasti)
+        self._lines = None
+        self.has_loop = any(op == JUMP_BACKWARD for op, _ in self.instructions)
+        self.branch_history = {}
+        self.profile = {}
+        self.backedge_counter = {}
+        self.executors = []
+        self.dispatch = None          # built by ceval.build_dispatch on first run
+        self.stub = None              # traceback stub code (traceback.py)
+        for index, (op, _arg) in enumerate(self.instructions):
+            if op in CONDITIONAL_JUMPS:
+                self.branch_history[index * 2] = 0
+
+    def line_of(self, index):
+        """Source line of the instruction at code unit ``index`` (``PyCode_Addr2Line``)."""
+        lines = self._lines
+        if lines is None:
+            lines = self._lines = [-1] * len(self.instructions)
+            for start, end, line in self.code.co_lines():
+                for i in range(start // 2, min(end // 2, len(lines))):
+                    lines[i] = -1 if line is None else line
+        if 0 <= index < len(lines):
+            return lines[index]
+        return -1
+
+    # -- executors (``insert_executor`` / ``get_executor`` in optimizer.c) --------------
+
+    def insert_executor(self, offset, executor):
+        """Install ``executor`` at the JUMP_BACKWARD at byte ``offset`` (as ENTER_EXECUTOR).
+
+        The executor gets ``original_opcode`` / ``original_oparg`` / ``code_offset``; the
+        oparg of ENTER_EXECUTOR indexes ``self.executors``.
+        """
+        index = offset // 2
+        op, arg = self.instructions[index]
+        if op == ENTER_EXECUTOR:
+            old = self.executors[arg]
+            executor.original_opcode = old.original_opcode
+            executor.original_oparg = old.original_oparg
+            slot = arg
+            self.executors[slot] = executor
+        else:
+            executor.original_opcode = op
+            executor.original_oparg = arg
+            slot = len(self.executors)
+            self.executors.append(executor)
+        executor.code_offset = offset
+        self.instructions[index] = (ENTER_EXECUTOR, slot)
+        if self.dispatch is not None:
+            from .ceval import make_enter_executor_entry
+            self.dispatch[index] = make_enter_executor_entry(self, index, slot)
+        return slot
+
+    def get_executor(self, offset):
+        """The executor installed at byte ``offset`` (``_Py_GetExecutor``)."""
+        op, arg = self.instructions[offset // 2]
+        if op != ENTER_EXECUTOR:
+            raise ValueError("no executor at offset %d" % offset)
+        return self.executors[arg]
+
+    def remove_executor(self, offset):
+        """Put the original instruction back at ``offset`` (the executor stays in the list)."""
+        index = offset // 2
+        op, arg = self.instructions[index]
+        if op != ENTER_EXECUTOR:
+            return
+        ex = self.executors[arg]
+        self.instructions[index] = (ex.original_opcode, ex.original_oparg)
+        if self.dispatch is not None:
+            from .ceval import make_dispatch_entry
+            self.dispatch[index] = make_dispatch_entry(self, index)
+
+    def specialized_instructions(self):
+        """``[(offset, name)]`` with the specialized form tier 1 observed where it has one."""
+        out = []
+        for index, (op, _arg) in enumerate(self.instructions):
+            if op == CACHE:
+                continue
+            rec = self.profile.get(index * 2)
+            out.append((index * 2, rec["form"] if rec else OPNAME[op]))
+        return out
+
+
+_infos = {}
+
+
+def get_code_info(code):
+    """The ``CodeInfo`` of ``code`` (made on first use, kept for the process)."""
+    info = _infos.get(id(code))
+    if info is None or info.code is not code:
+        info = _infos[id(code)] = CodeInfo(code)
+    return info
+
+
+# -- back-edge counters (pycore_backoff.h) -----------------------------------------------
+
+def initial_backoff(threshold):
+    """``[value, backoff]`` that triggers on the ``threshold``-th back edge."""
+    value = max(threshold, 1) - 1
+    return [value, min(max(value.bit_length(), 1), MAX_BACKOFF)]
+
+
+def restart_backoff(counter):
+    """After an optimization attempt failed: wait twice as long (``restart_backoff_counter``)."""
+    backoff = min(counter[1] + 1, MAX_BACKOFF)
+    counter[0] = (1 << backoff) - 1
+    counter[1] = backoff
+
+
+# -- profiling sites ------------------------------------------------------------------------
+
+class Site:
+    """One specializable instruction's record (its inline cache in 3.11).
+
+    ``record`` is the dict published in ``CodeInfo.profile[offset]`` while the site is
+    monomorphic; a megamorphic site removes it.
+    """
+
+    __slots__ = ("info", "offset", "generic", "key", "shapes", "record", "extra")
+
+    def __init__(self, info, offset, generic, extra=None):
+        self.info = info
+        self.offset = offset
+        self.generic = generic
+        self.key = None
+        self.shapes = 0
+        self.record = None
+        self.extra = extra
+
+    def publish(self, key, record):
+        """Remember ``key`` as the last shape seen and publish ``record`` (or go megamorphic)."""
+        self.key = key
+        self.shapes += 1
+        if self.shapes > MAX_SHAPES or record is None:
+            self.info.profile.pop(self.offset, None)
+            self.record = None
+            return
+        self.record = record
+        self.info.profile[self.offset] = record
+
+
+def _type_record(form, tp, **more):
+    rec = {"form": form, "type": tp, "type_version": objlayout.type_version(tp)}
+    rec.update(more)
+    return rec
+
+
+_BINARY_FORMS = {
+    ("NB_ADD", int): "BINARY_OP_ADD_INT", ("NB_SUBTRACT", int): "BINARY_OP_SUBTRACT_INT",
+    ("NB_MULTIPLY", int): "BINARY_OP_MULTIPLY_INT",
+    ("NB_ADD", float): "BINARY_OP_ADD_FLOAT", ("NB_SUBTRACT", float): "BINARY_OP_SUBTRACT_FLOAT",
+    ("NB_MULTIPLY", float): "BINARY_OP_MULTIPLY_FLOAT",
+    ("NB_ADD", str): "BINARY_OP_ADD_UNICODE", ("NB_INPLACE_ADD", str): "BINARY_OP_INPLACE_ADD_UNICODE",
+    ("NB_INPLACE_ADD", int): "BINARY_OP_ADD_INT", ("NB_INPLACE_SUBTRACT", int): "BINARY_OP_SUBTRACT_INT",
+    ("NB_INPLACE_MULTIPLY", int): "BINARY_OP_MULTIPLY_INT",
+    ("NB_INPLACE_ADD", float): "BINARY_OP_ADD_FLOAT",
+    ("NB_INPLACE_SUBTRACT", float): "BINARY_OP_SUBTRACT_FLOAT",
+    ("NB_INPLACE_MULTIPLY", float): "BINARY_OP_MULTIPLY_FLOAT",
+}
+
+
+def observe_binary_op(site, left, right):
+    """BINARY_OP: the form ``_Py_Specialize_BinaryOp`` would choose, with both types."""
+    lt, rt = type(left), type(right)
+    form = _BINARY_FORMS.get((site.extra, lt)) if lt is rt else None
+    site.publish((lt, rt), {
+        "form": form or "BINARY_OP", "type": lt, "right_type": rt,
+        "type_version": objlayout.type_version(lt),
+        "right_type_version": objlayout.type_version(rt), "nb_op": site.extra})
+
+
+def observe_compare_op(site, left, right):
+    """COMPARE_OP: ``_Py_Specialize_CompareOp`` (3.11's *_JUMP forms)."""
+    lt, rt = type(left), type(right)
+    form = "COMPARE_OP"
+    if lt is rt:
+        if lt is int:
+            form = "COMPARE_OP_INT_JUMP"
+        elif lt is float:
+            form = "COMPARE_OP_FLOAT_JUMP"
+        elif lt is str and site.extra in ("==", "!="):
+            form = "COMPARE_OP_STR_JUMP"
+    site.publish((lt, rt), {"form": form, "type": lt, "right_type": rt,
+                            "type_version": objlayout.type_version(lt),
+                            "right_type_version": objlayout.type_version(rt), "op": site.extra})
+
+
+def observe_binary_subscr(site, container, sub):
+    """BINARY_SUBSCR: ``_Py_Specialize_BinarySubscr``."""
+    ct, st = type(container), type(sub)
+    form = "BINARY_SUBSCR"
+    more = {}
+    if ct is list and st is int:
+        form = "BINARY_SUBSCR_LIST_INT"
+    elif ct is tuple and st is int:
+        form = "BINARY_SUBSCR_TUPLE_INT"
+    elif ct is dict:
+        form = "BINARY_SUBSCR_DICT"
+    else:
+        getitem = _lookup_in_mro(ct, "__getitem__")
+        if type(getitem) is types.FunctionType:
+            form = "BINARY_SUBSCR_GETITEM"
+            more = {"func": getitem, "func_version": objlayout.func_version(getitem),
+                    "code": getitem.__code__}
+    site.publish((ct, st), _type_record(form, ct, sub_type=st, **more))
+
+
+def observe_store_subscr(site, container, sub):
+    """STORE_SUBSCR: ``_Py_Specialize_StoreSubscr``."""
+    ct, st = type(container), type(sub)
+    form = "STORE_SUBSCR"
+    if ct is list and st is int:
+        form = "STORE_SUBSCR_LIST_INT"
+    elif ct is dict:
+        form = "STORE_SUBSCR_DICT"
+    site.publish((ct, st), _type_record(form, ct, sub_type=st))
+
+
+def observe_unpack_sequence(site, seq):
+    """UNPACK_SEQUENCE: ``_Py_Specialize_UnpackSequence``."""
+    t = type(seq)
+    form = "UNPACK_SEQUENCE"
+    if t is tuple:
+        form = "UNPACK_SEQUENCE_TWO_TUPLE" if site.extra == 2 else "UNPACK_SEQUENCE_TUPLE"
+    elif t is list:
+        form = "UNPACK_SEQUENCE_LIST"
+    site.publish(t, _type_record(form, t))
+
+
+_ITER_FORMS = {type(iter(range(0))): "FOR_ITER_RANGE", type(iter([])): "FOR_ITER_LIST",
+               type(iter(())): "FOR_ITER_TUPLE", types.GeneratorType: "FOR_ITER_GEN"}
+
+
+def observe_for_iter(site, it):
+    """FOR_ITER: 3.12's forms (3.11 has none), named as ``_Py_Specialize_ForIter`` does."""
+    t = type(it)
+    site.publish(t, _type_record(_ITER_FORMS.get(t, "FOR_ITER"), t))
+
+
+def _lookup_in_mro(tp, name):
+    """``_PyType_Lookup``: the attribute in the type's MRO dicts, without binding."""
+    for klass in tp.__mro__:
+        d = klass.__dict__
+        if name in d:
+            return d[name]
+    return None
+
+
+def _is_data_descriptor(attr):
+    t = type(attr)
+    return _lookup_in_mro(t, "__set__") is not None or _lookup_in_mro(t, "__delete__") is not None
+
+
+def _attr_shape(obj, name, store):
+    """The (form suffix, extra record fields) 3.11's attribute specializer would choose."""
+    tp = type(obj)
+    if tp is types.ModuleType:
+        d = obj.__dict__
+        return "MODULE", {"keys_version": objlayout.dict_keys_version(d),
+                          "index": list(d).index(name) if name in d else None}
+    descr = _lookup_in_mro(tp, name)
+    if type(descr) is types.MemberDescriptorType:
+        return "SLOT", {"descr": descr}
+    if descr is not None and _is_data_descriptor(descr):
+        return None, {"descr": descr}
+    try:
+        d = object.__getattribute__(obj, "__dict__")
+    except (AttributeError, TypeError):
+        d = None
+    if type(d) is dict:
+        keys = list(d)
+        if name in d or store:
+            index = keys.index(name) if name in d else len(keys)
+            return ("INSTANCE_VALUE" if index < 30 else "WITH_HINT"), {
+                "index": index, "keys_version": objlayout.dict_keys_version(d)}
+    return None, {"descr": descr}
+
+
+def observe_load_attr(site, obj):
+    """LOAD_ATTR: ``_Py_Specialize_LoadAttr``."""
+    try:
+        suffix, more = _attr_shape(obj, site.extra, False)
+    except Exception:
+        suffix, more = None, {}
+    form = "LOAD_ATTR_" + suffix if suffix else "LOAD_ATTR"
+    site.publish(type(obj), _type_record(form, type(obj), **more))
+
+
+def observe_store_attr(site, obj):
+    """STORE_ATTR: ``_Py_Specialize_StoreAttr``."""
+    try:
+        suffix, more = _attr_shape(obj, site.extra, True)
+    except Exception:
+        suffix, more = None, {}
+    if suffix == "MODULE":
+        suffix = None
+    form = "STORE_ATTR_" + suffix if suffix else "STORE_ATTR"
+    site.publish(type(obj), _type_record(form, type(obj), **more))
+
+
+def observe_load_method(site, obj):
+    """LOAD_METHOD: ``_Py_Specialize_LoadMethod``."""
+    tp = type(obj)
+    name = site.extra
+    form = "LOAD_METHOD"
+    more = {}
+    if tp is types.ModuleType:
+        form = "LOAD_METHOD_MODULE"
+        more = {"keys_version": objlayout.dict_keys_version(obj.__dict__)}
+    elif isinstance(obj, type):
+        form = "LOAD_METHOD_CLASS"
+        more = {"class_version": objlayout.type_version(obj)}
+    else:
+        descr = _lookup_in_mro(tp, name)
+        if type(descr) in (types.FunctionType, types.MethodDescriptorType):
+            more = {"descr": descr}
+            try:
+                d = object.__getattribute__(obj, "__dict__")
+            except (AttributeError, TypeError):
+                d = None
+            if d is None:
+                form = "LOAD_METHOD_NO_DICT"
+            elif name not in d:
+                form = "LOAD_METHOD_WITH_VALUES"
+                more["keys_version"] = objlayout.dict_keys_version(d)
+    site.publish(tp, _type_record(form, tp, **more))
+
+
+def observe_load_global(site, globals_, builtins, name):
+    """LOAD_GLOBAL: ``_Py_Specialize_LoadGlobal`` (module or builtin, with keys versions)."""
+    if type(globals_) is dict and name in globals_:
+        rec = {"form": "LOAD_GLOBAL_MODULE", "index": list(globals_).index(name),
+               "keys_version": objlayout.dict_keys_version(globals_)}
+    elif type(builtins) is dict and name in builtins:
+        rec = {"form": "LOAD_GLOBAL_BUILTIN", "index": list(builtins).index(name),
+               "keys_version": objlayout.dict_keys_version(globals_),
+               "builtins_keys_version": objlayout.dict_keys_version(builtins)}
+    else:
+        rec = None
+    site.publish(name, rec)
+
+
+_len, _isinstance, _list_append = len, isinstance, list.append
+
+
+def observe_call(site, callable_, nargs, kwnames, bound):
+    """CALL / PRECALL: ``_Py_Specialize_Call`` / ``_Py_Specialize_Precall``."""
+    t = type(callable_)
+    more = {"func": callable_, "nargs": nargs}
+    form = "CALL"
+    if t is types.FunctionType:
+        code = callable_.__code__
+        more.update(func_version=objlayout.func_version(callable_), code=code)
+        simple = not kwnames and not (code.co_flags & 0x0C) and not code.co_kwonlyargcount
+        if simple and nargs == code.co_argcount:
+            form = "CALL_PY_EXACT_ARGS"
+        elif simple and callable_.__defaults__ and \
+                code.co_argcount - len(callable_.__defaults__) <= nargs < code.co_argcount:
+            form = "CALL_PY_WITH_DEFAULTS"
+        if bound:
+            more["bound_method"] = True
+    elif kwnames:
+        if t is types.BuiltinFunctionType:
+            form = "PRECALL_BUILTIN_FAST_WITH_KEYWORDS"
+    elif callable_ is _len and nargs == 1:
+        form = "PRECALL_NO_KW_LEN"
+    elif callable_ is _isinstance and nargs == 2:
+        form = "PRECALL_NO_KW_ISINSTANCE"
+    elif callable_ is type and nargs == 1:
+        form = "PRECALL_NO_KW_TYPE_1"
+    elif callable_ is str and nargs == 1:
+        form = "PRECALL_NO_KW_STR_1"
+    elif callable_ is tuple and nargs == 1:
+        form = "PRECALL_NO_KW_TUPLE_1"
+    elif t is type:
+        form = "PRECALL_BUILTIN_CLASS"
+        more["type_version"] = objlayout.type_version(callable_)
+    elif t is types.BuiltinFunctionType:
+        if bound and callable_.__name__ == "append" and type(callable_.__self__) is list:
+            form = "PRECALL_NO_KW_LIST_APPEND"
+        else:
+            form = "PRECALL_NO_KW_BUILTIN_O" if nargs == 1 else "PRECALL_NO_KW_BUILTIN_FAST"
+    elif t is types.MethodType:
+        form = "PRECALL_BOUND_METHOD"
+    site.publish(callable_ if t is types.FunctionType or t is types.BuiltinFunctionType
+                 else t, {"form": form, "type": t, **more})
+
+
+def describe(info):
+    """Human-readable dump of a CodeInfo's profile (for ``cpjit dis`` and debugging)."""
+    lines = []
+    for offset in sorted(info.profile):
+        rec = info.profile[offset]
+        lines.append("%6d %-36s %s" % (offset, rec["form"], OPNAME[info.instructions[offset // 2][0]]))
+    return "\n".join(lines)
+
+
+__all__ = ["CodeInfo", "get_code_info", "Site", "NB_OPS", "COMPARE_OPS", "CACHE_ENTRIES"]

@@ -1,0 +1,104 @@
+"""Traceback entries for tier-1 frames (the counterpart of ``PyTraceBack_Here``).
+
+A traceback entry needs a real frame object. For a tier-1 frame we run a stub: the
+original code object with its body replaced by "raise at once", keeping file name, name,
+first line, line table and position table, so the printed entry (line, source text and
+3.11's ``^^^^`` markers, which come from ``tb_lasti``) is the one CPython prints.
+"""
+
+import ctypes
+import os
+import types
+
+from .opcodes311 import CO_NATIVE_ONLY, OPMAP
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_NOP = OPMAP["NOP"]
+
+
+def _stub_code(info):
+    """The raise-at-once twin of ``info.code`` (cached on the CodeInfo)."""
+    stub = info.stub
+    if stub is None:
+        code = info.code
+        # RESUME first: frames before their first RESUME get no traceback entry.
+        body = bytes([OPMAP["RESUME"], 0, OPMAP["LOAD_CONST"], 0, OPMAP["RAISE_VARARGS"], 1])
+        body += bytes([_NOP, 0]) * max(0, (len(code.co_code) - len(body)) // 2)
+        flags = code.co_flags & ~(CO_NATIVE_ONLY | 0x04 | 0x08)
+        stub = info.stub = code.replace(
+            co_code=body, co_consts=(None,), co_argcount=0, co_posonlyargcount=0,
+            co_kwonlyargcount=0, co_flags=flags, co_exceptiontable=b"",
+            co_stacksize=max(code.co_stacksize, 1))
+    return stub
+
+
+def stub_frame(frame):
+    """A real, finished frame object standing for tier-1 ``frame`` in tracebacks."""
+    info = frame.info
+    stub = _stub_code(info)
+    closure = tuple(types.CellType() for _ in stub.co_freevars) or None
+    fn = types.FunctionType(stub, frame.globals, stub.co_name, None, closure)
+    try:
+        fn()
+    except TypeError as e:
+        return e.__traceback__.tb_next.tb_frame
+    raise AssertionError("traceback stub did not raise")
+
+
+def is_host_frame(pyframe):
+    """True for frames of cpjit's interpreter itself (never part of a guest traceback)."""
+    return os.path.dirname(pyframe.f_code.co_filename) == _HERE
+
+
+def strip_host_entries(tb):
+    """Drop the leading entries that belong to the interpreter's own Python code."""
+    while tb is not None and os.path.dirname(tb.tb_frame.f_code.co_filename) == _HERE:
+        tb = tb.tb_next
+    return tb
+
+
+def add_entry(exc, frame, index, strip):
+    """Prepend the entry of tier-1 ``frame`` failing at code unit ``index`` to ``exc``'s traceback."""
+    tb = exc.__traceback__
+    if strip:
+        tb = strip_host_entries(tb)
+    exc.__traceback__ = types.TracebackType(
+        tb, stub_frame(frame), index * 2, frame.info.line_of(index))
+
+
+def guest_traceback(tb):
+    """``tb`` without the leading entries of host frames (the caller, exec_code, the loop).
+
+    For printing an exception that left ``exec_code``: CPython's traceback starts at the
+    guest's module frame. The guest part starts right after the entry of the first
+    ``raise_unchained`` (where tier 1 handed the exception to the host).
+    """
+    t = tb
+    while t is not None:
+        if t.tb_frame.f_code is raise_unchained.__code__:
+            return t.tb_next
+        t = t.tb_next
+    return tb
+
+
+_api = ctypes.pythonapi
+_restore = _api.PyErr_Restore
+_restore.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+_restore.restype = None
+_incref = _api.Py_IncRef
+_incref.argtypes = [ctypes.py_object]
+_incref.restype = None
+
+
+def raise_unchained(exc):
+    """Raise ``exc`` as it is, like RERAISE: no implicit ``__context__`` from the handled exception.
+
+    A Python ``raise exc`` would re-chain ``exc`` to whatever the host is handling.
+    """
+    tb = exc.__traceback__
+    _incref(type(exc))
+    _incref(exc)
+    if tb is not None:
+        _incref(tb)
+    _restore(id(type(exc)), id(exc), id(tb) if tb is not None else None)
+    raise SystemError("cpjit: PyErr_Restore did not raise")  # pragma: no cover
