@@ -376,10 +376,11 @@ def set_optimizer(opt):
     _state.optimizer = opt
     if _state.engine is None:
         _state.engine = make_engine(_config())
-    from cpjit import interpreter
-    hook = getattr(interpreter, "set_optimizer", None)
-    if hook is not None:
-        hook(opt)
+    try:
+        from cpjit.interpreter import ceval
+    except ImportError:       # tier 1 absent: the optimizer is only called directly
+        return opt
+    ceval.set_optimizer(opt)
     return opt
 
 
@@ -461,6 +462,18 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
     def reserve(n):
         return len(trace) + n + 3 <= max_length
 
+    supports = getattr(_state.engine, "supports", None)
+
+    def lacks_stencil(names):
+        """JIT mode: the first uop of ``names`` without machine code (the trace ends)."""
+        if supports is None:
+            return None
+        for name in names:
+            if not supports(name, oparg):
+                stats.inc("no_stencil " + name)
+                return name
+        return None
+
     if lltrace >= 2:
         print("Optimizing %s (%s:%d) at byte offset %d" % (
             code.co_qualname, code.co_filename, code.co_firstlineno, start), file=sys.stderr)
@@ -520,6 +533,11 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
             kind = exp.POP_JUMPS[opname]
             guard = exp.BRANCH_TO_GUARD[(kind, jump_likely)]
             jump_index = exp.jump_target_index(index, opname, oparg)
+            if lacks_stencil(["_TO_BOOL", guard, "_CHECK_PERIODIC"]):
+                stats.unsupported(opname)
+                trace.pop()
+                reason = "no machine code for %s" % opname
+                break
             if kind in ("TRUE", "FALSE"):
                 add("_TO_BOOL", 0, 0, offset)
             if jump_likely:
@@ -555,6 +573,11 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
                 trace.pop()
                 reason = "low confidence"
                 break
+            if lacks_stencil(["_GUARD_IS_TRUE", "_GUARD_IS_FALSE", "_POP_TOP"]):
+                stats.unsupported(opname)
+                trace.pop()
+                reason = "no machine code for %s" % opname
+                break
             jumps_if_true = opname == "JUMP_IF_TRUE_OR_POP"
             # The guards keep the value and deopt to this very instruction.
             wants_true = jumps_if_true == jump_likely
@@ -589,6 +612,10 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
             continue
 
         if opname == "RESUME":
+            if lacks_stencil(["_TIER2_RESUME_CHECK"]):
+                stats.unsupported(opname)
+                trace.pop()
+                break
             add("_TIER2_RESUME_CHECK", 0, 0, offset)
             index = next_index
             exit_target = index * 2
@@ -596,8 +623,8 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
             continue
 
         if opname == "RETURN_VALUE":
-            if not trace_stack:
-                stats.inc("trace_stack_underflow")
+            if not trace_stack or lacks_stencil(["_RETURN_VALUE"]):
+                stats.inc("trace_stack_underflow" if not trace_stack else "no_machine_code")
                 trace.pop()
                 reason = "trace stack underflow"
                 break
@@ -616,6 +643,12 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
             stats.unsupported(opname)
             trace.pop()
             reason = "unsupported opcode %s" % opname
+            break
+        if lacks_stencil([exp.UOP_REPLACEMENTS.get(u, u) if src == exp.REPLACED else u
+                          for u, src in seq]):
+            stats.unsupported(opname)
+            trace.pop()
+            reason = "no machine code for %s" % opname
             break
         if not reserve(len(seq) + 1):
             stats.inc("trace_too_long")
@@ -971,3 +1004,187 @@ def side_exit_optimize(exit, frame):
         exit.executor = executor
         _state.stats.inc("side_traces")
     return executor
+
+
+# ----------------------------------------------------------------------------- the JIT
+
+class JitEngine:
+    """Runs executors as machine code (``_PyJIT_Compile`` / ``_PyJIT_Free`` / entry).
+
+    An executor whose trace uses a uop without a stencil, or whose stitching fails,
+    runs in the reference interpreter instead (counted in ``jit_fallbacks``).  Hot side
+    exits get side traces that are linked in the machine code: the ``_EXIT_TRACE``
+    stencil of the exit jumps straight into the side trace's code.
+    """
+
+    name = "jit"
+
+    def __init__(self, opt_state, table):
+        self.opt_state = opt_state
+        self.table = table
+        self.interp = uint.InterpEngine(opt_state)
+        self.by_address = {}
+
+    def supports(self, name, oparg=0):
+        """Whether a uop can run as machine code (the projection ends a trace otherwise)."""
+        from cpjit.uops import replicated_name
+        return name in self.table or replicated_name(name, oparg) in self.table
+
+    def compile(self, executor):
+        """``_PyJIT_Compile``: stitch the trace; on failure the trace stays interpreted."""
+        from cpjit import jit
+        from cpjit.uops import replicated_name
+        stats = self.opt_state.stats
+        records = []
+        for inst in executor.trace:
+            name = replicated_name(inst.name, inst.oparg)
+            if name not in self.table:
+                name = inst.name
+            if name not in self.table:
+                stats.jit_fallback("no stencil for %s" % inst.name)
+                return None
+            records.append(jit.UopInstruction(
+                name, inst.oparg, inst.target, _jit_operand(inst), inst.jump_target,
+                inst.error_target, inst.exit_index))
+        try:
+            c_executor = jit.new_executor(len(executor.exits),
+                                          [e.target for e in executor.exits])
+            code = jit.compile_trace(records, c_executor, stencils=self.table)
+        except Exception as exc:      # a stitching failure must not change the program
+            stats.jit_fallback("compile failed: %s" % type(exc).__name__)
+            return None
+        executor.jit_code = code
+        executor.c_executor = c_executor
+        executor.linked_from = []
+        self.by_address[_address(c_executor)] = executor
+        stats.inc("jit_compiled")
+        stats.jit_code_bytes += code.size
+        return code
+
+    def free(self, executor):
+        """``_PyJIT_Free``: unlink every exit that jumps here, then give the memory back."""
+        code = executor.jit_code
+        executor.jit_code = None
+        c_executor = getattr(executor, "c_executor", None)
+        if c_executor is not None:
+            c_executor.valid = 0
+            for i in range(len(executor.exits)):
+                c_executor.exits[i].jit_code = _ffi_null()
+            self.by_address.pop(_address(c_executor), None)
+        for owner, index in getattr(executor, "linked_from", ()):
+            oc = getattr(owner, "c_executor", None)
+            if oc is not None:
+                oc.exits[index].jit_code = _ffi_null()
+        executor.linked_from = []
+        if code is not None:
+            code.free()
+
+    def execute(self, executor, frame):
+        """ENTER_EXECUTOR: run machine code until it leaves; side exits may link traces."""
+        stats = self.opt_state.stats
+        if executor.jit_code is None:
+            return self.interp.execute(executor, frame)
+        if uint._tracing():
+            invalidate_all()
+            return frame, executor.start_offset
+        if not executor.is_valid():
+            return frame, executor.start_offset
+        from cpjit import jit
+        a = jit.abi()
+        stats.executions += 1
+        code = executor.jit_code
+        while True:
+            record = code.run_frame(frame)
+            stats.inc("jit_entries")
+            kind = record.kind
+            if kind == a.EXIT_SIDE:
+                stats.exit_taken("side")
+                owner = self.by_address.get(record.executor)
+                if owner is not None and 0 <= record.index < len(owner.exits):
+                    exit = owner.exits[record.index]
+                    side = exit.executor
+                    if side is None or not side.valid:
+                        side = uint.executor_at(frame, record.target)
+                        if side is not None and side.jit_code is not None:
+                            # Stitched to the executor at the exit's target: entered
+                            # from Python (not linked in machine code), so the loop's
+                            # back edge keeps its periodic check.
+                            code = side.jit_code
+                            continue
+                    if side is None and uint._exit_is_hot(exit):
+                        side = side_exit_optimize(exit, frame)
+                        if side is None:
+                            uint._restart_backoff(exit)
+                    if side is not None and side.valid:
+                        if side.jit_code is not None:
+                            owner.c_executor.exits[record.index].jit_code = \
+                                _ffi_cast(side.jit_code.entry)
+                            side.linked_from.append((owner, record.index))
+                            code = side.jit_code
+                            continue
+                        return self.interp.execute(side, frame)
+            elif kind == a.EXIT_ERROR:
+                stats.exit_taken("error")
+                frame.lasti = record.target
+                exc = record.exception
+                raise exc
+            elif kind == a.EXIT_PERIODIC:
+                stats.exit_taken("periodic")
+            elif kind == a.EXIT_DYNAMIC:
+                stats.exit_taken("dynamic")
+            else:
+                stats.exit_taken("deopt")
+            frame.lasti = record.target
+            return frame, record.target
+
+
+def _jit_operand(inst):
+    """The 64-bit operand machine code sees: objects by address, numbers as they are."""
+    operand = inst.operand
+    if inst.name in ("_EXIT_TRACE", "_DYNAMIC_EXIT"):
+        return 0
+    if inst.name in POINTER_OPERAND_UOPS:
+        return id(operand)
+    if type(operand) is int:
+        return operand & _MASK64
+    if operand is None:
+        return 0
+    return id(operand)
+
+
+def _address(c_pointer):
+    from cpjit import jit
+    return int(jit.abi().ffi.cast("uintptr_t", c_pointer))
+
+
+def _ffi_null():
+    from cpjit import jit
+    return jit.abi().ffi.NULL
+
+
+def _ffi_cast(address):
+    from cpjit import jit
+    return jit.abi().ffi.cast("void *", address)
+
+
+_jit_table = []
+
+
+def make_jit_engine(opt_state):
+    """The JIT engine, or None when there is no usable stencil table (no toolchain, ...)."""
+    if not _jit_table:
+        try:
+            from cpjit.build import load_stencils
+            table = load_stencils()
+            table = getattr(table, "stencils", table)
+            if "trampoline" not in table:
+                raise RuntimeError("stencil table without a trampoline")
+            _jit_table.append(table)
+        except Exception as exc:      # no clang, build failure, ...: interpret instead
+            opt_state.stats.jit_fallback("no stencil table: %s: %s"
+                                         % (type(exc).__name__, str(exc)[:200]))
+            _jit_table.append(None)
+    table = _jit_table[0]
+    if table is None:
+        return None
+    return JitEngine(opt_state, table)

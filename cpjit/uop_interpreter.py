@@ -163,6 +163,15 @@ def _load_fast(f, inst, st):
     f.stack.append(value)
 
 
+@uop("_LOAD_FAST_CHECK", HAS_DEOPT)
+def _load_fast_check(f, inst, st):
+    # An unbound local: tier 1 raises UnboundLocalError (exact message and traceback).
+    value = f.localsplus[inst.oparg]
+    if value is NULL:
+        return inst.jump_target
+    f.stack.append(value)
+
+
 @uop("_STORE_FAST", pops=1)
 def _store_fast(f, inst, st):
     f.localsplus[inst.oparg] = f.stack.pop()
@@ -1011,7 +1020,9 @@ def _check_function_exact_args(f, inst, st):
 
 @uop("_CHECK_STACK_SPACE", HAS_DEOPT)
 def _check_stack_space(f, inst, st):
-    if st.depth >= st.max_depth:
+    # Tier 1 counts recursion in tstate->recursion_remaining; near the limit the call
+    # is left to tier 1, which raises RecursionError exactly as CPython would.
+    if st.recursion_cell() <= 2:
         return inst.jump_target
 
 
@@ -1031,15 +1042,18 @@ def _init_call_py_exact_args(f, inst, st):
 
 @uop("_SAVE_RETURN_OFFSET")
 def _save_return_offset(f, inst, st):
-    st.return_offsets.append(inst.oparg)
+    # oparg: the code unit the caller resumes at; tier 1 keeps it in frame.ip.
+    f.ip = inst.oparg
+    f.lasti = inst.error_ip
 
 
 @uop("_PUSH_FRAME")
 def _push_frame(f, inst, st):
     callee = st.pending_frame
     st.pending_frame = None
-    # The caller resumes after the CALL: tier 1 reads its lasti when the callee returns.
-    f.lasti = st.return_offsets[-1] * 2
+    callee.back = f
+    f.switch = callee          # tier 1's return path checks this link
+    st.push_frame_accounting(1)
     st.frame = callee
     st.depth += 1
     return inst.index + 1
@@ -1049,32 +1063,13 @@ def _push_frame(f, inst, st):
 def _return_value(f, inst, st):
     value = f.stack.pop()
     caller = f.back
+    caller.switch = None
+    st.push_frame_accounting(-1)
     st.frame = caller
     st.depth -= 1
-    st.return_offsets.pop()
-    st.frame_released(f)
+    f.back = None
     caller.stack.append(value)
     return inst.index + 1
-
-
-@uop("_COPY_FREE_VARS")
-def _copy_free_vars(f, inst, st):
-    closure = f.func.__closure__
-    n = inst.oparg
-    base = len(f.localsplus) - n
-    for i in range(n):
-        f.localsplus[base + i] = closure[i]
-
-
-@uop("_MAKE_CELL")
-def _make_cell(f, inst, st):
-    value = f.localsplus[inst.oparg]
-    f.localsplus[inst.oparg] = types.CellType() if value is NULL else types.CellType(value)
-
-
-@uop("_INTERNAL_INCREMENT_OPT_COUNTER", pops=1)
-def _internal_increment_opt_counter(f, inst, st):
-    f.stack.pop().count += 1
 
 
 def uop_flags(name):
@@ -1152,23 +1147,37 @@ class RunState:
     """What one entry into tier 2 needs besides the frame (the ``tstate`` of a run)."""
 
     __slots__ = ("executor", "frame", "kwnames", "error", "uops_executed", "depth",
-                 "max_depth", "pending_frame", "return_offsets", "new_frame",
-                 "frame_released", "periodic_hook", "tracing")
+                 "pending_frame", "new_frame", "periodic_hook", "tracing", "_cell")
 
-    def __init__(self, new_frame, frame_released, periodic_hook=None):
+    def __init__(self, new_frame, periodic_hook=None):
         self.executor = None
         self.frame = None
         self.kwnames = None
         self.error = None
         self.uops_executed = 0
         self.depth = 0
-        self.max_depth = 200
         self.pending_frame = None
-        self.return_offsets = []
         self.new_frame = new_frame
-        self.frame_released = frame_released
         self.periodic_hook = periodic_hook
         self.tracing = _tracing
+        self._cell = _recursion_cell()
+
+    def recursion_cell(self):
+        """``tstate->recursion_remaining`` as tier 1 keeps it (large if unknown)."""
+        return self._cell.value if self._cell is not None else 1 << 30
+
+    def push_frame_accounting(self, delta):
+        """A frame pushed (+1) or popped (-1) inside the trace, as tier 1 counts them."""
+        if self._cell is not None:
+            self._cell.value -= delta
+
+
+def _recursion_cell():
+    try:
+        from cpjit.interpreter import ceval
+        return ceval._RECURSION.cell
+    except (ImportError, AttributeError):
+        return None
 
 
 def _tracing():
@@ -1211,7 +1220,7 @@ class InterpEngine:
             return frame, executor.start_offset
         if not executor.is_valid():
             return frame, executor.start_offset
-        state = RunState(_new_callee_frame, _release_frame)
+        state = RunState(_new_callee_frame)
         state.kwnames = getattr(frame, "kwnames", None)
         lltrace = optimizer._config().lltrace
         stats.executions += 1
@@ -1229,6 +1238,12 @@ class InterpEngine:
                     continue
                 if linked is not None:
                     exit.executor = None
+                stitched = executor_at(f, stub.target)
+                if stitched is not None:
+                    # The exit lands on another executor's ENTER_EXECUTOR: link to it.
+                    exit.executor = stitched
+                    current = stitched
+                    continue
                 if _exit_is_hot(exit):
                     side = optimizer.side_exit_optimize(exit, f)
                     if side is not None:
@@ -1258,6 +1273,19 @@ class InterpEngine:
             return f, offset
 
 
+def executor_at(f, offset):
+    """The valid executor installed at byte ``offset`` of ``f``'s code, if any."""
+    instructions = f.info.instructions
+    index = offset // 2
+    if 0 <= index < len(instructions):
+        op, arg = instructions[index]
+        if op == 255:              # ENTER_EXECUTOR
+            ex = f.info.executors[arg]
+            if ex.valid:
+                return ex
+    return None
+
+
 def _sync_kwnames(f, state):
     if hasattr(f, "kwnames"):
         f.kwnames = state.kwnames
@@ -1282,15 +1310,9 @@ def _restart_backoff(exit):
 def _new_callee_frame(func, args, caller):
     """A tier-1 frame for an inlined call (``_PyFrame_PushUnchecked`` + args copied)."""
     from cpjit.interpreter.frame import Frame
-    from cpjit.interpreter.profile import get_code_info
+    from cpjit.interpreter.ceval import code_info
     code = func.__code__
-    info = get_code_info(code)
+    info = code_info(code)
     callee = Frame(code, func, func.__globals__, func.__builtins__, None, info)
     callee.localsplus[:len(args)] = args
-    callee.back = caller
     return callee
-
-
-def _release_frame(f):
-    """The callee returned inside the trace: nothing of it must stay reachable."""
-    f.back = None

@@ -108,7 +108,7 @@ GENERIC = {
     "CONTAINS_OP": [("_CONTAINS_OP", FULL)],
     "BINARY_OP": [("_BINARY_OP", FULL)],
     "LOAD_GLOBAL": [("_LOAD_GLOBAL", FULL)],
-    "LOAD_FAST": [("_LOAD_FAST", FULL)],
+    "LOAD_FAST": [("_LOAD_FAST_CHECK", FULL)],
     "STORE_FAST": [("_STORE_FAST", FULL)],
     "DELETE_FAST": [("_DELETE_FAST", FULL)],
     "MAKE_FUNCTION": [("_MAKE_FUNCTION", FULL)],
@@ -182,7 +182,7 @@ def specialized_name(entry):
     if isinstance(entry, str):
         return entry
     if isinstance(entry, dict):
-        return entry.get("name") or entry.get("specialized")
+        return entry.get("form") or entry.get("name")
     return getattr(entry, "name", None) or getattr(entry, "specialized", None)
 
 
