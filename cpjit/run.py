@@ -425,14 +425,19 @@ def run_stdin(inv, exec_code):
     sys.argv[:] = ["-"] + inv.args
     set_sys_path0("")
     main = fresh_main_module()
+    d = main.__dict__
+    # _PyRun_SimpleFileObject with "<stdin>": __file__ and __cached__ set, loader left alone.
+    d["__file__"] = "<stdin>"
+    d["__cached__"] = None
     source = sys.stdin.buffer.read()
     try:
         code = compile_main(source, "<stdin>")
-        run_code(exec_code, code, main.__dict__)
+        run_code(exec_code, code, d)
     except SystemExit:
         raise
     except BaseException as exc:
-        return finish_with_exception(exc)
+        return finish_with_exception(exc, d)
+    _forget_file(d)
     return 0
 
 

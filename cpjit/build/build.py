@@ -83,6 +83,17 @@ def summary(table: StencilTable) -> str:
         table.fallthrough_bytes_removed(), len(removed))
 
 
+def _write_compile_commands(target, toolchain, only, args) -> None:
+    from cpjit.uops import load_definitions
+    uops, includes = load_definitions()
+    uops = _select_uops(uops, only)
+    work = args.work_dir or args.compile_commands.resolve().parent / "stencils"
+    work.mkdir(parents=True, exist_ok=True)
+    case_files = write_sources(uops, includes, work)
+    jobs = plan(toolchain, target, paths.stencils_dir(), case_files, work)
+    write_compile_commands(jobs, args.compile_commands)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cpjit build-stencils",
@@ -119,6 +130,10 @@ def main(argv=None) -> int:
         inputs = cache.inputs_digest(target, None if not only else
                                      [n for n in UOPS if n in set(only)])
         digest = cache.full_digest(inputs, toolchain.version_text)
+        if args.compile_commands:
+            # Always refresh the sources and compile_commands.json (clangd),
+            # even when the table itself is up to date.
+            _write_compile_commands(target, toolchain, only, args)
         with cache.build_lock(path):
             if not args.force:
                 try:
