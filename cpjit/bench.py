@@ -190,7 +190,21 @@ def find_number(stats, key):
     return None
 
 
-def tier2_status(stats):
+# The tier-2 engine each mode must really have run with (cpjit.optimizer's "engine").
+EXPECTED_ENGINE = {"tier2-interp": "interp", "jit": "jit"}
+
+
+def find_value(stats, key):
+    """``stats[key]`` of any type, at the top level or one level down, else None."""
+    if not isinstance(stats, dict):
+        return None
+    for d in [stats] + [v for v in stats.values() if isinstance(v, dict)]:
+        if key in d:
+            return d[key]
+    return None
+
+
+def tier2_status(stats, mode):
     """(available, reason) for a tier-2 mode, judged from one run's stats."""
     if stats is None:
         return False, "no --stats=json output, so no tier-2 counters"
@@ -199,6 +213,12 @@ def tier2_status(stats):
         return False, str(stats.get("tier2_unavailable") or "cpjit reports tier 2 inactive")
     if active is None and find_number(stats, "traces_created") is None:
         return False, "--stats=json has no tier-2 counters (no tier2_active, no traces_created)"
+    engine = find_value(stats, "engine")
+    expected = EXPECTED_ENGINE.get(mode)
+    if isinstance(engine, str) and expected and engine != expected:
+        return False, "cpjit ran tier 2 with the %r engine, not %r%s" % (
+            engine, expected, " (the JIT could not be set up)"
+            if find_number(stats, "jit_unavailable") else "")
     return True, ""
 
 
@@ -330,7 +350,7 @@ class Runner:
                     if reason:
                         reason = "cpjit exec fails on a probe program: " + reason
                 if available and mode != "tier1":
-                    available, reason = tier2_status(result.stats)
+                    available, reason = tier2_status(result.stats, mode)
                 entry["available"] = available
                 if not available:
                     entry["reason"] = reason
@@ -387,7 +407,7 @@ class Runner:
                         self.log("  %-12s %-13s FAILED: %s" % (name, mode, reason))
                         continue
                     if mode != "tier1" and not opts.no_stats:
-                        available, why = tier2_status(result.stats)
+                        available, why = tier2_status(result.stats, mode)
                         if not available:
                             cell["status"] = UNAVAILABLE
                             cell["reason"] = why
@@ -515,11 +535,14 @@ def format_table(report):
             name = bench["name"] if first else ""
             first = False
             if cell["status"] == OK:
-                lines.append("%-14s %-13s %-14s %9.3f %19s %8s %9.1f" % (
+                counters = cell.get("counters")
+                note = ""
+                if mode in EXPECTED_ENGINE and counters and counters["traces_created"] == 0:
+                    note = "  (no traces: ran in tier 1)"
+                lines.append("%-14s %-13s %-14s %9.3f %19s %8s %9.1f%s" % (
                     name, mode, cell["status"], cell["median_s"],
                     "%.3f-%.3f" % (cell["min_s"], cell["max_s"]),
-                    fmt(cell.get("ratio"), ".2f") + "x", cell["peak_rss_kb"] / 1024))
-                counters = cell.get("counters")
+                    fmt(cell.get("ratio"), ".2f") + "x", cell["peak_rss_kb"] / 1024, note))
                 if (counters and mode != BASELINE
                         and any(counters[k] is not None for k in TIME_KEYS + COUNT_KEYS)):
                     counter_rows.append((bench["name"], mode, counters))

@@ -49,6 +49,11 @@ FAKE_CPJIT = textwrap.dedent('''
     counters = {"traces_created": 3, "uops_compiled": 200, "time_projection_s": 0.001,
                 "time_optimization_s": 0.002, "time_stitching_s": 0.001,
                 "time_tier1_s": 0.01}
+    counters["engine"] = mode
+    if wanted("FAKE_FALLBACK"):      # cpjit.optimizer's fallback when the JIT cannot start
+        counters.update(engine="interp", jit_unavailable=1)
+    if wanted("FAKE_NOTRACES"):
+        counters["traces_created"] = 0
     if mode == "interp":
         counters["side_traces_created"] = 1
         stats["optimizer"] = counters
@@ -200,6 +205,24 @@ def test_tier2_mode_without_tier2_is_not_available(suite, monkeypatch):
     assert report["modes"]["tier2-interp"]["available"] is False
     assert "no tier-2 counters" in report["modes"]["tier2-interp"]["reason"]
     assert report["modes"]["tier1"]["available"] is True
+
+
+def test_jit_mode_falling_back_to_the_uop_interpreter_is_not_available(suite, monkeypatch):
+    monkeypatch.setenv("FAKE_FALLBACK", "*:jit")
+    status, report = suite(runs=1)
+    assert report["modes"]["jit"]["available"] is False
+    assert "'interp' engine" in report["modes"]["jit"]["reason"]
+    assert "could not be set up" in report["modes"]["jit"]["reason"]
+    assert report["modes"]["tier2-interp"]["available"] is True
+
+
+def test_tier2_mode_without_traces_is_noted(suite, monkeypatch, capsys):
+    monkeypatch.setenv("FAKE_NOTRACES", "alpha:interp")
+    status, report = suite(runs=1)
+    assert status == 0
+    assert cell(report, "alpha", "tier2-interp")["counters"]["traces_created"] == 0
+    lines = [l for l in capsys.readouterr().out.splitlines() if "no traces" in l]
+    assert len(lines) == 1 and "tier2-interp" in lines[0]
 
 
 def test_tier2_losing_its_counters_in_a_benchmark_is_not_timed(suite, monkeypatch):
