@@ -326,8 +326,11 @@ class Runner:
     def baseline_argv(self, path):
         return [self.python, path, repr(self.options.scale)]
 
+    def mode_options(self, mode):
+        return MODES[mode] + list(self.options.exec_option)
+
     def mode_argv(self, mode, path, *args):
-        return self.cpjit_command + MODES[mode] + [path] + list(args)
+        return self.cpjit_command + self.mode_options(mode) + [path] + list(args)
 
     def probe_modes(self, modes):
         """Which modes run at all: each runs a small hot loop once (stats always on)."""
@@ -339,7 +342,8 @@ class Runner:
             reference = run_child([self.python, probe], baseline_environment(),
                                   self.options.timeout)
             for mode in modes:
-                entry = {"options": MODES[mode], "command": self.cpjit_command + MODES[mode]}
+                entry = {"options": self.mode_options(mode),
+                         "command": self.cpjit_command + self.mode_options(mode)}
                 result = run_child(self.mode_argv(mode, probe), cpjit_environment(True),
                                    self.options.timeout)
                 if result.timed_out:
@@ -692,6 +696,9 @@ def parse_args(argv):
                         help="the CPython to compare with and run cpjit on (sys.executable)")
     parser.add_argument("--cpjit", metavar="COMMAND",
                         help="command that runs cpjit exec (default: PYTHON -m cpjit exec)")
+    parser.add_argument("--exec-option", action="append", default=[], metavar="OPT",
+                        help="an extra option for every 'cpjit exec' run, e.g. "
+                             "--exec-option=--tier1=all (repeatable)")
     parser.add_argument("--no-stats", action="store_true",
                         help="do not ask cpjit for --stats=json counters in timed runs")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")

@@ -21,8 +21,15 @@ FAKE_CPJIT = textwrap.dedent('''
     MODES = {"--no-jit": "off", "--tier2=interp": "interp", "--tier2=jit": "jit"}
     args = sys.argv[1:]
     mode = "jit"
+    extra = []
     while args and args[0].startswith("--"):
-        mode = MODES[args.pop(0)]
+        option = args.pop(0)
+        if option in MODES:
+            mode = MODES[option]
+        else:
+            extra.append(option)
+    if "--shout" in extra:
+        print("SHOUTING")
     script = os.path.basename(args[0])
     name = script[3:-3] if script.startswith("bm_") else "probe"
 
@@ -231,6 +238,14 @@ def test_tier2_losing_its_counters_in_a_benchmark_is_not_timed(suite, monkeypatc
     assert report["modes"]["jit"]["available"] is True
     assert cell(report, "beta", "jit")["status"] == "not available"
     assert "ratio" not in cell(report, "beta", "jit")
+
+
+def test_exec_options_reach_every_cpjit_run(suite):
+    # The fake prints an extra line when given --shout: every cpjit run now differs.
+    status, report = suite("--exec-option=--shout", "--modes", "tier1,jit", runs=1)
+    assert report["modes"]["jit"]["options"] == ["--tier2=jit", "--shout"]
+    assert report["modes"]["jit"]["available"] is False   # the probe's output differs too
+    assert "SHOUTING" in report["modes"]["tier1"]["reason"]
 
 
 def test_timeout_is_reported(suite, monkeypatch):
