@@ -331,6 +331,9 @@ def _render(layout, base):
 
 def _stitch(stencils, instructions, executor_address, memory):
     layout = _Layout(stencils, instructions, executor_address)
+    if layout.code_end == 0:
+        raise JitError("trace %s has no machine code at all (every stencil is empty)"
+                       % [s.name for s in stencils])
     rendered = {}
 
     def render(base):
@@ -396,6 +399,8 @@ exception: the exception raised by an error exit (kind == EXIT_ERROR), else None
 
 _free_states = []              # pooled _cpjit_state structs: one per concurrent entry
 _ACTIVE = jit_memory.ACTIVE_ENTRIES
+_PENDING = jit_memory.PENDING
+_new_record = tuple.__new__
 _NULL_SENTINEL = []
 
 
@@ -425,13 +430,14 @@ class JitCode:
         self.entry = region.address       # code of uop 0
         self.size = region.size
         self._trampoline = trampoline
+        self._call = trampoline.function
         a = abi()
         self._pack = struct.Struct(a.input_format).pack_into
         self._input_offset = a.input_offset
         self._unpack = struct.Struct(a.exit_format).unpack_from
         self._exit_offset = a.exit_offset
-        self._exit_none = a.EXIT_NONE
         self._exit_error = a.EXIT_ERROR
+        assert a.EXIT_NONE == 0
 
     # ---- entering ----------------------------------------------------------------
     def run(self, localsplus, stack, code, globals, builtins, *, func=None, locals=None,
@@ -447,19 +453,19 @@ class JitCode:
             raise JitError("this trace was freed")
         if null is None:
             null = _default_null()
-        if stack_capacity is None:
-            stack_capacity = code.co_stacksize
         try:
-            state, buffer, address = _free_states.pop()
+            state = _free_states.pop()
         except IndexError:
-            state, buffer, address = _new_state()
+            state = _new_state()
+        buffer = state[1]
         self._pack(buffer, self._input_offset, self.entry, self.executor_address, id(code),
-                   id(func) if func is not None else 0, id(globals), id(builtins),
-                   id(locals) if locals is not None else 0, id(localsplus), id(stack),
-                   id(null), stack_capacity, instr_offset, self._exit_none)
+                   0 if func is None else id(func), id(globals), id(builtins),
+                   0 if locals is None else id(locals), id(localsplus), id(stack), id(null),
+                   code.co_stacksize if stack_capacity is None else stack_capacity,
+                   instr_offset, 0)
         _ACTIVE.append(None)
         try:
-            self._trampoline.function(address)
+            self._call(state[2])
         except BaseException as exc:
             record = self._unpack(buffer, self._exit_offset)
             if record[0] != self._exit_error:
@@ -468,17 +474,17 @@ class JitCode:
             tb = exc.__traceback__
             if tb is not None and tb.tb_frame is sys._getframe():
                 exc.__traceback__ = tb.tb_next      # drop this function's own entry
-            return ExitRecord(*record, exc)
+            return _new_record(ExitRecord, record + (exc,))
         else:
             record = self._unpack(buffer, self._exit_offset)
-            if record[0] == self._exit_none:
+            if not record[0]:
                 raise JitError("machine code returned without filling the exit record")
-            return ExitRecord(*record, None)
+            return _new_record(ExitRecord, record + (None,))
         finally:
             _ACTIVE.pop()
-            _free_states.append((state, buffer, address))
-            if not _ACTIVE and jit_memory.memory.has_deferred:
-                jit_memory.memory.release_deferred()
+            _free_states.append(state)
+            if _PENDING and not _ACTIVE:
+                jit_memory.release_all_deferred()
 
     def run_frame(self, frame, instr_offset=None):
         """run() on a cpjit.interpreter.frame.Frame."""
@@ -554,8 +560,8 @@ def compile_trace(trace, executor=None, *, stencils=None, memory=None):
 class _NoTrampoline:
     """For tables without a trampoline (synthetic tests): the code cannot be entered."""
 
-    @property
-    def function(self):
+    @staticmethod
+    def function(state_address):
         raise JitError("this stencil table has no trampoline: the trace cannot be entered")
 
 

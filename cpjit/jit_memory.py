@@ -58,9 +58,19 @@ PAGE_SIZE = os.sysconf("SC_PAGESIZE")
 # compilers align hot function entries.
 ALIGNMENT = 64
 
-# One element per thread currently inside machine code (list.append / pop are atomic
-# under the GIL, unlike `counter += 1`).  cpjit.jit.JitCode.run pushes and pops.
+# One element per entry currently inside machine code, in any thread (list.append /
+# pop are atomic under the GIL, unlike `counter += 1`).  cpjit.jit.JitCode.run pushes
+# and pops, and calls release_all_deferred() when it finds PENDING non-empty and
+# ACTIVE_ENTRIES empty.
 ACTIVE_ENTRIES = []
+# Allocators holding freed mappings whose unmapping waits for ACTIVE_ENTRIES to empty.
+PENDING = []
+
+
+def release_all_deferred():
+    """Unmap everything freed while machine code was running (no-op while some runs)."""
+    for allocator in list(PENDING):
+        allocator.release_deferred()
 
 
 class JitMemoryError(MemoryError):
@@ -159,7 +169,7 @@ class ExecutableMemory:
         self._lock = threading.RLock()
         self._open_pages = []        # shared pages with room left
         self._mappings = set()       # every mapping not yet unmapped
-        self._deferred = []          # dead mappings to unmap when no code runs
+        self.deferred = []           # dead mappings to unmap when no code runs
         self.bytes_used = 0          # sum of live region sizes
 
     # ---- statistics -------------------------------------------------------------
@@ -261,7 +271,9 @@ class ExecutableMemory:
             if mapping in self._open_pages:
                 self._open_pages.remove(mapping)
             if ACTIVE_ENTRIES:
-                self._deferred.append(mapping)
+                self.deferred.append(mapping)
+                if self not in PENDING:
+                    PENDING.append(self)
             else:
                 self._unmap_mapping(mapping)
 
@@ -274,13 +286,15 @@ class ExecutableMemory:
         with self._lock:
             if ACTIVE_ENTRIES:
                 return
-            deferred, self._deferred = self._deferred, []
+            deferred, self.deferred = self.deferred, []
+            if self in PENDING:
+                PENDING.remove(self)
             for mapping in deferred:
                 self._unmap_mapping(mapping)
 
     @property
     def has_deferred(self):
-        return bool(self._deferred)
+        return bool(self.deferred)
 
 
 # The process-wide allocator used by cpjit.jit.
