@@ -122,3 +122,73 @@ def test_fall_through_only_removes_a_final_jump_to_the_continuation():
     middle = Hole(len(body) + 1, "R_X86_64_PLT32", HoleValue.CONTINUE, None, -4)
     kept = remove_trailing_continue_jump(_synthetic(body + jmp + tail, [middle]), X86_64_LINUX)
     assert kept.fallthrough_bytes_removed == 0
+
+
+HOT_IN_THE_MIDDLE = """\
+\t.text
+\t.globl\t_JIT_ENTRY
+_JIT_ENTRY:                             # @_JIT_ENTRY
+# %bb.0:
+\tpushq\t%rbp
+\ttestq\t%rbp, %rbp
+\tje\t.LBB0_2
+# %bb.1:
+\tpopq\t%rbp
+\tjmp\t_JIT_CONTINUE                   # TAILCALL
+.LBB0_2:
+\tpopq\t%rbp
+\tjmp\t_JIT_ERROR_TARGET               # TAILCALL
+.Lfunc_end0:
+\t.size\t_JIT_ENTRY, .Lfunc_end0-_JIT_ENTRY
+"""
+
+
+def test_hot_block_moves_last_with_the_branch_inverted():
+    from cpjit.build.asm import move_continue_block_last
+    out = move_continue_block_last(HOT_IN_THE_MIDDLE)
+    instructions = [l.split("#")[0].strip() for l in out.splitlines()
+                    if l.startswith("\t") and not l.strip().startswith(".")]
+    assert instructions == ["pushq\t%rbp", "testq\t%rbp, %rbp", "jne\t.Lcpjit_continue",
+                            "popq\t%rbp", "jmp\t_JIT_ERROR_TARGET",
+                            "popq\t%rbp", "jmp\t_JIT_CONTINUE"]
+    assert out.index(".Lcpjit_continue:") > out.index("_JIT_ERROR_TARGET")
+    assert out.index(".Lfunc_end0:") > out.index("jmp\t_JIT_CONTINUE")
+    # unsafe shapes are left alone: the branch does not jump over the hot block
+    other = HOT_IN_THE_MIDDLE.replace("je\t.LBB0_2", "je\t.LBB0_9")
+    assert move_continue_block_last(other) == other
+    # already last: nothing to do
+    done = move_continue_block_last(out)
+    assert done == out
+
+
+def test_compiled_stencil_falls_through_after_reordering(toolchain, tmp_path):
+    """A body whose hot path clang places before its cold path still ends in the
+    continuation jump after the build's reordering."""
+    from cpjit.build.asm import move_continue_block_last
+    import subprocess
+    source = tmp_path / "t.c"
+    source.write_text(r'''
+        typedef struct _object PyObject;
+        extern PyObject *make(long);
+        extern __attribute__((preserve_none)) int _JIT_CONTINUE(void *, PyObject **, void *)
+            __attribute__((visibility("hidden")));
+        extern __attribute__((preserve_none)) int _JIT_ERROR_TARGET(void *, PyObject **, void *)
+            __attribute__((visibility("hidden")));
+        __attribute__((preserve_none)) int _JIT_ENTRY(void *f, PyObject **sp, void *s) {
+            PyObject *r = make((long)sp[-1]);
+            if (__builtin_expect(r == 0, 0)) {
+                __attribute__((musttail)) return _JIT_ERROR_TARGET(f, sp, s);
+            }
+            sp[-1] = r;
+            __attribute__((musttail)) return _JIT_CONTINUE(f, sp, s);
+        }''')
+    asm = tmp_path / "t.s"
+    obj = tmp_path / "t.o"
+    cc = list(toolchain.command)
+    subprocess.run(cc + list(X86_64_LINUX.flags) + ["-S", str(source), "-o", str(asm)],
+                   check=True, capture_output=True)
+    asm.write_text(move_continue_block_last(asm.read_text()))
+    subprocess.run(cc + list(X86_64_LINUX.assemble_flags) + ["-c", str(asm), "-o", str(obj)],
+                   check=True, capture_output=True)
+    stencil = stencil_from_elf("t", obj.read_bytes(), X86_64_LINUX)
+    assert remove_trailing_continue_jump(stencil, X86_64_LINUX).fallthrough_bytes_removed == 5

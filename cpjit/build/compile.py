@@ -17,6 +17,7 @@ import pathlib
 import subprocess
 import sysconfig
 
+from cpjit.build.asm import move_continue_block_last
 from cpjit.build.errors import BuildError
 from cpjit.build.stencils import TRAMPOLINE
 from cpjit.build.target import Target
@@ -28,7 +29,26 @@ class CompileJob:
     name: str                  # uop name or "trampoline"
     source: pathlib.Path       # the .c file given to clang
     output: pathlib.Path       # the .o file
-    arguments: tuple[str, ...]  # full argv
+    arguments: tuple[str, ...]  # full argv of the one-step compile (compile_commands.json)
+    compiler: tuple[str, ...] = ()       # argv prefix (the toolchain command)
+    assemble_flags: tuple[str, ...] = ()  # flags for assembling the rewritten .s
+    reorder: bool = False      # compile to .s, move the continuation block last, assemble
+
+    def to_assembly(self) -> tuple[str, ...]:
+        """argv producing the .s file instead of the object."""
+        argv = list(self.arguments)
+        index = argv.index("-c")
+        argv[index] = "-S"
+        argv[argv.index("-o") + 1] = str(self.assembly)
+        return tuple(argv)
+
+    @property
+    def assembly(self) -> pathlib.Path:
+        return self.output.with_suffix(".s")
+
+    def from_assembly(self) -> tuple[str, ...]:
+        return self.compiler + self.assemble_flags + (
+            "-c", str(self.assembly), "-o", str(self.output))
 
 
 def python_include_dirs() -> list[str]:
@@ -83,7 +103,9 @@ def plan(toolchain: Toolchain, target: Target, stencils: pathlib.Path, case_file
             list(toolchain.command) + flags + [
                 '-DCPJIT_UOP_CASE="%s"' % case,
                 '-DCPJIT_UOP_PRELUDE="%s"' % (work / "prelude.h"),
-                "-c", str(template), "-o", str(output)])))
+                "-c", str(template), "-o", str(output)]),
+            compiler=tuple(toolchain.command), assemble_flags=target.assemble_flags,
+            reorder=True))
     return jobs
 
 
@@ -91,11 +113,11 @@ def run_jobs(jobs: list[CompileJob], parallel: int, verbose: bool = False,
              log=print) -> dict[str, bytes]:
     """Compile every job; name -> object bytes.  Any failure fails the build."""
 
-    def run(job: CompileJob) -> tuple[str, bytes]:
+    def call(job: CompileJob, argv) -> None:
         if verbose:
-            log(" ".join(job.arguments))
+            log(" ".join(argv))
         try:
-            result = subprocess.run(job.arguments, capture_output=True, text=True)
+            result = subprocess.run(argv, capture_output=True, text=True)
         except OSError as error:
             raise BuildError("stencil %s: cannot run the compiler: %s" % (job.name, error))
         if result.returncode != 0:
@@ -103,6 +125,15 @@ def run_jobs(jobs: list[CompileJob], parallel: int, verbose: bool = False,
                              % (job.name, result.returncode, result.stderr, result.stdout))
         if result.stderr.strip() and verbose:
             log(result.stderr.rstrip())
+
+    def run(job: CompileJob) -> tuple[str, bytes]:
+        if job.reorder:
+            call(job, job.to_assembly())
+            text = job.assembly.read_text()
+            job.assembly.write_text(move_continue_block_last(text))
+            call(job, job.from_assembly())
+        else:
+            call(job, job.arguments)
         return job.name, job.output.read_bytes()
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:

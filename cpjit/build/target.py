@@ -69,6 +69,7 @@ class Target:
     jump_opcode: bytes
     jump_field_offset: int
     jump_size: int
+    assemble_flags: tuple[str, ...] = ()   # for assembling a rewritten .s
 
     def relocation_name(self, number: int) -> str:
         return self.relocation_names.get(number, "R_UNKNOWN_%d" % number)
@@ -101,6 +102,7 @@ X86_64_LINUX = Target(
     jump_opcode=b"\xe9",
     jump_field_offset=1,
     jump_size=5,
+    assemble_flags=("-target", "x86_64-linux-gnu"),
 )
 
 
