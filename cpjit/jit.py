@@ -463,14 +463,18 @@ class JitCode:
                    0 if locals is None else id(locals), id(localsplus), id(stack), id(null),
                    code.co_stacksize if stack_capacity is None else stack_capacity,
                    instr_offset, 0)
-        _ACTIVE.append(None)
         try:
+            _ACTIVE.append(None)         # inside the try: finally must pop it whatever comes
             self._call(state[2])
         except BaseException as exc:
             record = self._unpack(buffer, self._exit_offset)
+            if not record[0]:
+                raise                    # raised before machine code ran (async exception)
             if record[0] != self._exit_error:
-                raise JitError("machine code returned an exception with exit kind %d"
-                               % record[0]) from exc
+                # Machine code reached a normal exit, then an asynchronous exception
+                # (KeyboardInterrupt from a signal, ...) arrived on the way back: it is
+                # raised at the exit's target, as if tier 1 had checked there.
+                record = (self._exit_error,) + record[1:]
             tb = exc.__traceback__
             if tb is not None and tb.tb_frame is sys._getframe():
                 exc.__traceback__ = tb.tb_next      # drop this function's own entry

@@ -352,6 +352,19 @@ def test_disassembly_marks_stencils_and_holes(summing_code):
     assert jit_code.code_bytes() == jit_code.machine_code()[:jit_code.code_size]
 
 
+def test_no_mapping_is_writable_and_executable(summing_code, floor_code):
+    with open("/proc/self/maps") as f:
+        bad = [line for line in f if "w" in line.split()[1] and "x" in line.split()[1]]
+    assert not bad
+    for jit_code, _ in (summing_code, floor_code):
+        with open("/proc/self/maps") as f:
+            for line in f:
+                span, perms = line.split()[:2]
+                lo, hi = (int(x, 16) for x in span.split("-"))
+                if lo <= jit_code.entry < hi:
+                    assert perms == "r-xp"
+
+
 def test_freed_trace_memory_goes_back(table, abi):
     from cpjit import jit_memory
     memory = jit_memory.ExecutableMemory()
@@ -365,3 +378,58 @@ def test_freed_trace_memory_goes_back(table, abi):
     assert memory.mapping_count() == 0 and memory.bytes_mapped == 0
     with pytest.raises(jit.JitError, match="freed"):
         codes[0].run([], [], summing.__code__, {}, {}, null=NULL)
+
+
+def test_async_exception_around_the_call(summing_code, abi, monkeypatch):
+    """KeyboardInterrupt arriving just before or just after machine code runs."""
+    from cpjit import jit_memory
+    jit_code, ops = summing_code
+    real_call = jit_code._call
+
+    def interrupted_before(address):
+        raise KeyboardInterrupt
+
+    def interrupted_after(address):
+        real_call(address)
+        raise KeyboardInterrupt
+
+    it = iter(range(3))
+    localsplus, stack = [3, 0, NULL], [it]
+    monkeypatch.setattr(jit_code, "_call", interrupted_before)
+    with pytest.raises(KeyboardInterrupt):
+        jit_code.run(localsplus, stack, summing.__code__, summing.__globals__, BUILTINS, null=NULL)
+    assert stack == [it] and localsplus == [3, 0, NULL]       # nothing moved
+    assert jit_memory.ACTIVE_ENTRIES == []
+    monkeypatch.setattr(jit_code, "_call", interrupted_after)
+    record = jit_code.run(localsplus, stack, summing.__code__, summing.__globals__, BUILTINS,
+                          null=NULL)
+    # the loop ran to its exhaustion exit; the interrupt is raised at that target
+    assert record.kind == abi.EXIT_ERROR and record.target == ops["FOR_ITER"][0]
+    assert isinstance(record.exception, KeyboardInterrupt)
+    assert localsplus[1] == 3 and stack == [it]
+    assert jit_memory.ACTIVE_ENTRIES == []
+
+
+def test_freeing_a_trace_while_it_runs_defers_the_unmap(table, abi):
+    """Invalidation from inside the trace (a call it makes frees it): no crash, and the
+    memory goes back when machine code has left."""
+    from cpjit import jit_memory
+    memory = jit_memory.ExecutableMemory()
+    trace, exits, ops = floor_summing_trace()
+    jit_code = jit.compile_trace(trace, jit.new_executor(len(exits), exits), stencils=table,
+                                 memory=memory)
+    seen = []
+
+    class FreeingDivisor:
+        def __rfloordiv__(self, other):
+            if not jit_code.freed:
+                jit_code.free()
+                seen.append((memory.mapping_count(), len(memory.deferred)))
+            return other
+
+    it = iter(range(100))
+    localsplus, stack = [100, 0, FreeingDivisor(), NULL], [it]
+    record = enter(jit_code, floor_summing, localsplus, stack, ops["FOR_ITER"][0], abi)
+    assert record.kind == abi.EXIT_SIDE and localsplus[1] == sum(range(100))
+    assert seen == [(1, 1)]                 # still mapped while the loop kept running
+    assert memory.mapping_count() == 0 and not memory.deferred
