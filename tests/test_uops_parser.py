@@ -141,3 +141,63 @@ def test_every_uop_file_is_read(tmp_path, monkeypatch):
     (stencils / "uops" / "tier2_dup.c").write_text("op(_NOP, (--)) { }\n")
     with pytest.raises(DSLError, match="already defined"):
         uops.load_definitions()
+
+
+def test_cache_entries_and_conditional_items():
+    info = one("""
+        op(_LOAD_GLOBALISH, (ptr/4 -- res, null if (oparg & 1))) {
+            res = (PyObject *)ptr;
+            Py_INCREF(res);
+        }
+        op(_MAYBE_POP, (self if (oparg & 1), callable -- res)) {
+            res = callable;
+            Py_XDECREF(self);
+        }
+    """)
+    glob = info["_LOAD_GLOBALISH"]
+    assert glob.definition.caches == (("ptr", 4),) and not glob.inputs
+    assert {"HAS_OPERAND", "HAS_ARG"} <= glob.flags
+    assert glob.num_pushed(0) == 1 and glob.num_pushed(1) == 2
+    text = generate_case(glob)
+    assert "uintptr_t ptr = CURRENT_OPERAND();" in text
+    assert "PyObject *null = NULL;" in text
+    assert "if (oparg & 1) { stack_pointer[-(0) + 1] = null; }" in text
+    assert "stack_pointer += (1 + ((oparg & 1) ? 1 : 0)) - (0);" in text
+    maybe = info["_MAYBE_POP"]
+    assert maybe.num_popped(2) == 1 and maybe.num_popped(3) == 2
+    text = generate_case(maybe)
+    assert "PyObject *self = (oparg & 1) ? stack_pointer[-(1 + ((oparg & 1) ? 1 : 0)) + 0] : NULL;" in text
+    with pytest.raises(DSLError, match="one operand"):
+        parse_text("op(_X, (a/4, b/4 --)) { }", "t.c")
+
+
+def test_generated_dsl_features_compile_with_the_template(tmp_path):
+    """Arrays, conditional items, cache entries, SYNC_SP and ERROR_IF all give C
+    that clang accepts in the real template."""
+    import subprocess
+    from cpjit.build.compile import common_flags
+    from cpjit.build.errors import BuildError
+    from cpjit.build.paths import stencils_dir
+    from cpjit.build.target import X86_64_LINUX
+    from cpjit.build.toolchain import find_toolchain
+    try:
+        toolchain = find_toolchain()
+    except BuildError as error:
+        pytest.skip(str(error))
+    info = one("""
+        op(_ALL, (ptr/4, self if (oparg & 1), args[oparg >> 1], callable -- res, extra if (oparg & 1))) {
+            res = (PyObject *)ptr;
+            Py_INCREF(res);
+            extra = NULL;
+            DECREF_INPUTS();
+            ERROR_IF(res == NULL, error);
+        }
+    """)
+    case = tmp_path / "case.c.h"
+    case.write_text(generate_case(info["_ALL"]))
+    result = subprocess.run(
+        list(toolchain.command) + common_flags(X86_64_LINUX, stencils_dir()) +
+        ['-DCPJIT_UOP_CASE="%s"' % case, "-Werror=implicit-function-declaration",
+         "-c", str(stencils_dir() / "template.c"), "-o", str(tmp_path / "t.o")],
+        capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -92,10 +92,11 @@ def infer_flags(op: OpDefinition) -> frozenset[str]:
     """Flags from the body text, as CPython's analyzer does."""
     body = _strip_comments_keep_lines(op.body)
     flags = set()
-    sizes = " ".join(item.size or "" for item in op.inputs + op.outputs)
-    if _uses(body, "oparg") or _uses(sizes, "oparg"):
+    sizes = " ".join((item.size or "") + " " + (item.cond or "")
+                     for item in op.inputs + op.outputs)
+    if _uses(body, "oparg") or _uses(sizes, "oparg") or _uses(body, "CURRENT_OPARG"):
         flags.add(HAS_ARG)
-    if _uses(body, "CURRENT_OPERAND"):
+    if _uses(body, "CURRENT_OPERAND") or op.caches:
         flags.add(HAS_OPERAND)
     if _uses(body, "CURRENT_TARGET"):
         flags.add(HAS_TARGET)

@@ -25,13 +25,9 @@ from cpjit.uops.analysis import UopInfo
 from cpjit.uops.parser import DSLError, StackItem, _strip_comments_keep_lines
 
 
-def _size_expr(item: StackItem) -> str:
-    return "1" if item.size is None else "(%s)" % item.size
-
-
 def _sum_expr(items: list[StackItem] | tuple[StackItem, ...]) -> str:
-    ints = sum(1 for item in items if item.size is None)
-    parts = ["(%s)" % item.size for item in items if item.size is not None]
+    ints = sum(1 for item in items if item.is_scalar)
+    parts = [item.c_size for item in items if not item.is_scalar]
     if ints or not parts:
         parts.insert(0, str(ints))
     return " + ".join(parts)
@@ -133,8 +129,10 @@ def rewrite_body(uop: UopInfo) -> str:
         for item in consumed:
             if item.is_unused:
                 continue
-            if item.size is None:
+            if item.is_scalar:
                 parts.append("Py_DECREF(%s);" % item.name)
+            elif item.is_conditional:
+                parts.append("Py_XDECREF(%s);" % item.name)
             else:
                 parts.append("for (int _i = 0; _i < %s; _i++) { Py_XDECREF(%s[_i]); }"
                              % (item.size, item.name))
@@ -164,15 +162,20 @@ def generate_case(uop: UopInfo, source_name: str | None = None) -> str:
     if uop.fixed_oparg is not None:
         lines.append("    oparg = %d;" % uop.fixed_oparg)
     elif "oparg" in _strip_comments_keep_lines(op.body) or any(
-            item.size and "oparg" in item.size for item in uop.inputs + uop.outputs):
+            "oparg" in (item.size or "") + (item.cond or "")
+            for item in uop.inputs + uop.outputs):
         lines.append("    oparg = CURRENT_OPARG();")
+    for name, _units in op.caches:
+        lines.append("    uintptr_t %s = CURRENT_OPERAND();" % name)
     declared = set()
     for item, offset in _offsets(uop.inputs):
         if item.is_unused:
             continue
         where = "stack_pointer[-(%s) + %s]" % (total_in, offset)
-        if item.size is None:
+        if item.is_scalar:
             lines.append("    PyObject *%s = %s;" % (item.name, where))
+        elif item.is_conditional:
+            lines.append("    PyObject *%s = (%s) ? %s : NULL;" % (item.name, item.cond, where))
         else:
             lines.append("    PyObject **%s = &%s;" % (item.name, where))
         declared.add(item.name)
@@ -180,8 +183,10 @@ def generate_case(uop: UopInfo, source_name: str | None = None) -> str:
     for item, offset in _offsets(uop.outputs):
         if item.is_unused or item.name in declared:
             continue
-        if item.size is None:
+        if item.is_scalar:
             lines.append("    PyObject *%s;" % item.name)
+        elif item.is_conditional:
+            lines.append("    PyObject *%s = NULL;" % item.name)
         else:
             # Output arrays alias the stack, as in CPython.
             lines.append("    PyObject **%s = &stack_pointer[%s + %s];" % (item.name, out_base, offset))
@@ -191,14 +196,17 @@ def generate_case(uop: UopInfo, source_name: str | None = None) -> str:
     lines.append(rewrite_body(uop))
     lines.append("    }")
     for index, (item, offset) in enumerate(_offsets(uop.outputs)):
-        if item.is_unused or item.size is not None:
+        if item.is_unused or item.is_array:
             continue
         if not synced and index < preserved_count(uop):
             continue
         if synced:
-            lines.append("    stack_pointer[%s] = %s;" % (offset, item.name))
+            store = "stack_pointer[%s] = %s;" % (offset, item.name)
         else:
-            lines.append("    stack_pointer[-(%s) + %s] = %s;" % (total_in, offset, item.name))
+            store = "stack_pointer[-(%s) + %s] = %s;" % (total_in, offset, item.name)
+        if item.is_conditional:
+            store = "if (%s) { %s }" % (item.cond, store)
+        lines.append("    " + store)
     total_out = _sum_expr(uop.outputs)
     if synced:
         if total_out != "0":

@@ -23,10 +23,14 @@ class DSLError(SyntaxError):
 
 @dataclasses.dataclass(frozen=True)
 class StackItem:
-    """One stack entry of a uop's stack effect (CPython: analyzer.StackItem)."""
+    """One stack entry of a uop's stack effect (CPython: analyzer.StackItem).
+
+    ``name`` (one slot), ``name[size]`` (an array of ``size`` slots, a C
+    expression in oparg) or ``name if (cond)`` (one slot when ``cond`` holds)."""
 
     name: str
-    size: str | None = None    # None: one slot; else a C expression in oparg
+    size: str | None = None    # array size (C expression in oparg), else None
+    cond: str | None = None    # condition (C expression in oparg), else None
 
     @property
     def is_unused(self) -> bool:
@@ -36,14 +40,38 @@ class StackItem:
     def is_array(self) -> bool:
         return self.size is not None
 
+    @property
+    def is_conditional(self) -> bool:
+        return self.cond is not None
+
+    @property
+    def is_scalar(self) -> bool:
+        """Exactly one slot, always."""
+        return self.size is None and self.cond is None
+
+    @property
+    def c_size(self) -> str:
+        """C expression of the slots this item takes."""
+        if self.size is not None:
+            return "(%s)" % self.size
+        if self.cond is not None:
+            return "((%s) ? 1 : 0)" % self.cond
+        return "1"
+
     def count(self, oparg: int) -> int:
         """Slots this item occupies for a given oparg."""
-        if self.size is None:
-            return 1
-        return _eval_size(self.size, oparg)
+        if self.size is not None:
+            return _eval_size(self.size, oparg)
+        if self.cond is not None:
+            return 1 if _eval_size(self.cond, oparg) else 0
+        return 1
 
     def __str__(self) -> str:
-        return self.name if self.size is None else "%s[%s]" % (self.name, self.size)
+        if self.size is not None:
+            return "%s[%s]" % (self.name, self.size)
+        if self.cond is not None:
+            return "%s if (%s)" % (self.name, self.cond)
+        return self.name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +87,9 @@ class OpDefinition:
     path: str
     line: int                  # line of the op keyword
     body_line: int             # line where the body text starts
+    # CPython's cache entries (`name/4` among the inputs): here the uop's one
+    # 64-bit operand, declared as `uintptr_t name = CURRENT_OPERAND();`
+    caches: tuple[tuple[str, int], ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,11 +99,12 @@ class DSLFile:
     ops: tuple[OpDefinition, ...]
 
 
-_SIZE_TOKEN = re.compile(r"\s*(?:(\d+)|(oparg)|(<<|>>|[-+*()&|]))")
+_SIZE_TOKEN = re.compile(r"\s*(?:(\d+)|(oparg)|(<<|>>|==|!=|<=|>=|[-+*()&|<>]))")
 
 
 def _eval_size(expr: str, oparg: int) -> int:
-    """Evaluate an array size expression (integers, oparg, + - * & | << >> ())."""
+    """Evaluate a size/condition expression (integers, oparg, + - * & | << >> ()
+    and comparisons; the same text is C and Python for these)."""
     pos, tokens = 0, []
     while pos < len(expr):
         match = _SIZE_TOKEN.match(expr, pos)
@@ -134,20 +166,27 @@ def _matching(text: str, start: int, open_char: str, close_char: str) -> int:
 _HEAD = re.compile(
     r"(?P<annotations>(?:\b(?:pure|replicate\s*\(\s*\d+\s*\)|tier2|guard)\s+)*)"
     r"\bop\s*\(\s*(?P<name>\w+)\s*,\s*\(", re.S)
-_ITEM = re.compile(r"^(?P<name>[A-Za-z_]\w*)(?:\s*\[(?P<size>[^\]]+)\])?$")
+_ITEM = re.compile(r"^(?P<name>[A-Za-z_]\w*)(?:\s*\[(?P<size>[^\]]+)\])?"
+                   r"(?:\s+if\s*\((?P<cond>.*)\))?$", re.S)
+_CACHE = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s*/\s*(?P<units>\d+)$")
 
 
-def _parse_items(text: str, where: str) -> tuple[StackItem, ...]:
+def _parse_items(text: str, where: str, caches=None) -> tuple[StackItem, ...]:
     items = []
     for raw in text.split(","):
         raw = raw.strip()
         if not raw:
             continue
+        cache = _CACHE.match(raw)
+        if cache and caches is not None:
+            caches.append((cache.group("name"), int(cache.group("units"))))
+            continue
         match = _ITEM.match(raw)
-        if not match:
+        if not match or (match.group("size") and match.group("cond")):
             raise DSLError("%s: bad stack item %r" % (where, raw))
-        size = match.group("size")
-        items.append(StackItem(match.group("name"), size.strip() if size else None))
+        size, cond = match.group("size"), match.group("cond")
+        items.append(StackItem(match.group("name"), size.strip() if size else None,
+                               cond.strip() if cond else None))
     return tuple(items)
 
 
@@ -194,10 +233,16 @@ def parse_text(text: str, path: str = "<string>") -> DSLFile:
         if name in seen:
             raise DSLError("%s: %s defined twice" % (where, name))
         seen.add(name)
+        caches: list[tuple[str, int]] = []
+        inputs = _parse_items(before, where, caches)
+        if len(caches) > 1:
+            raise DSLError("%s: %s has %d cache entries; a uop has one operand"
+                           % (where, name, len(caches)))
         ops.append(OpDefinition(
             name=name,
-            inputs=_parse_items(before, where),
+            inputs=inputs,
             outputs=_parse_items(after, where),
+            caches=tuple(caches),
             body=text[brace + 1:end],
             annotations=tuple(plain),
             replicate=replicate,

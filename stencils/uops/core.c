@@ -3,7 +3,8 @@
 //
 // The DSL (parsed by cpjit/uops/parser.py; see docs/DESIGN.md):
 //   [pure] [replicate(N)] op(_NAME, (inputs -- outputs)) { C body }
-// Stack items are listed bottom first: `name`, `unused`, `name[expr]`.
+// Stack items are listed bottom first: `name`, `unused`, `name[expr]`,
+// `name if (expr)`; an input `name/4` is the operand (uintptr_t name).
 // Inputs are loaded into locals before the body; outputs are stored after it.
 // Body macros: DEOPT_IF(cond), EXIT_IF(cond)  -> jump target (exit stub);
 //   ERROR_IF(cond, label) -> error target, inputs popped (they must be dead:
