@@ -110,6 +110,12 @@ def run_child(argv, env, timeout, cwd=None):
             timer.start()
             try:
                 _, status, usage = os.wait4(proc.pid, 0)
+            except BaseException:
+                # Ctrl-C (or any error) in the runner: leave no benchmark running behind.
+                os.killpg(proc.pid, signal.SIGKILL)
+                os.wait4(proc.pid, 0)
+                proc.returncode = -signal.SIGKILL
+                raise
             finally:
                 timer.cancel()
             wall = time.perf_counter() - start
@@ -728,7 +734,11 @@ def main(argv):
     plot_problem = matplotlib_missing() if options.plot else None
     if plot_problem:
         log(plot_problem)
-    report = Runner(options, log).run()
+    try:
+        report = Runner(options, log).run()
+    except KeyboardInterrupt:
+        sys.stderr.write("cpjit bench: interrupted; no report\n")
+        return 130
     sys.stdout.write(format_table(report))
     if options.json:
         with open(options.json, "w") as f:
