@@ -39,7 +39,7 @@ from cpjit import jit_memory
 from cpjit.jit_relocations import (
     GOT_SLOT_SIZE, VENEER_SIZE, RelocationError, RelocationRangeError,
     UnknownRelocationError, apply_relocation, check_kind, may_need_veneer,
-    needs_got_slot, needs_veneer, relaxes, write_got_slot, write_veneer,
+    instruction_at, needs_got_slot, needs_veneer, relaxes, write_got_slot, write_veneer,
 )
 from cpjit.jit_symbols import UnresolvedSymbolError, resolve_symbol
 
@@ -196,7 +196,7 @@ class _Layout:
             offset += len(stencil.data)
         self.data_end = offset
         # Resolve every hole now: unknown kinds and symbols fail before any mapping.
-        self.holes = []          # (section, placement, hole, target, what)
+        self.holes = []          # (section, placement, hole, target, what, instruction)
         got_candidates, veneer_candidates = set(), set()
         for placement, stencil in zip(self.placements, stencils):
             for section, holes in (("code", stencil.holes), ("data", stencil.data_holes)):
@@ -205,7 +205,12 @@ class _Layout:
                                          hole.describe())
                     check_kind(hole.kind, what)
                     target = self._target_of(placement, hole, what)
-                    self.holes.append((section, placement, hole, target, what))
+                    instruction = None
+                    if section == "code" and needs_got_slot(hole.kind):
+                        bounds = instruction_at(stencil.code, hole.offset)
+                        if bounds is not None:
+                            instruction = (placement.code_offset + bounds[0], bounds[1])
+                    self.holes.append((section, placement, hole, target, what, instruction))
                     if needs_got_slot(hole.kind):
                         got_candidates.add(target)
                     elif may_need_veneer(hole.kind) and target[0] == ABSOLUTE:
@@ -292,11 +297,11 @@ def _render(layout, base):
                               else placement.data_offset)
 
     got, veneers = {}, {}
-    for section, placement, hole, target, what in layout.holes:
+    for section, placement, hole, target, what, instruction in layout.holes:
         S = bases[target[0]] + target[1]
         field = field_of(section, placement, hole)
         if needs_got_slot(hole.kind):
-            if not relaxes(buffer, field, hole.kind, S, hole.addend, base + field):
+            if not relaxes(buffer, field, hole.kind, S, hole.addend, base + field, instruction):
                 got.setdefault(target, len(got))
         elif target[0] == ABSOLUTE and needs_veneer(hole.kind, S, hole.addend, base + field):
             veneers.setdefault(target[1], len(veneers))
@@ -312,7 +317,7 @@ def _render(layout, base):
     for target, index in veneers.items():
         write_veneer(buffer, layout.veneer_offset + VENEER_SIZE * index, target)
     patches = []
-    for section, placement, hole, target, what in layout.holes:
+    for section, placement, hole, target, what, instruction in layout.holes:
         S = bases[target[0]] + target[1]
         field = field_of(section, placement, hole)
         got_slot = veneer = None
@@ -322,7 +327,7 @@ def _render(layout, base):
             veneer = base + layout.veneer_offset + VENEER_SIZE * veneers[target[1]]
         patch = apply_relocation(buffer, field, hole.kind, S, hole.addend, base + field,
                                  got_slot=got_slot, got_base=got_base, veneer=veneer,
-                                 what=what)
+                                 instruction=instruction, what=what)
         patch.section = section
         patch.placement = placement
         patches.append(patch)

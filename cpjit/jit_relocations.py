@@ -15,7 +15,9 @@ Every result is range-checked: a value that does not fit its field raises
 RelocationRangeError; nothing is truncated silently.
 """
 
+import bisect
 import dataclasses
+import functools
 import struct
 
 INT32_MIN = -(1 << 31)
@@ -114,11 +116,90 @@ def _put32(buffer, offset, value, signed, kind, what):
         struct.pack_into("<I", buffer, offset, value)
 
 
-def relaxes(buffer, offset, kind, S, A, P):
+def relaxes(buffer, offset, kind, S, A, P, instruction=None):
     """Whether a GOT-kind relocation will be relaxed (so needs no GOT slot)."""
-    if kind not in ("R_X86_64_GOTPCRELX", "R_X86_64_REX_GOTPCRELX"):
+    if kind == "R_X86_64_GOTPCREL64":
         return False
-    return _relax_got_load(buffer, offset, kind, S, A, P, write=False) is not None
+    return _relax_got_load(buffer, offset, kind, S, A, P, instruction, write=False) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def instruction_starts(code):
+    """Start offsets of the instructions of `code` (a linear sweep with capstone, exact
+    for compiler output, which has no data in .text); None without capstone."""
+    try:
+        import capstone
+    except ImportError:
+        return None
+    md = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
+    starts, end = [], 0
+    for address, size, _, _ in md.disasm_lite(code, 0):
+        if address != end:
+            break
+        starts.append(address)
+        end = address + size
+    if end != len(code):
+        return None                   # undecodable bytes: do not trust the sweep
+    return tuple(starts) + (end,)
+
+
+def instruction_at(code, offset):
+    """(start, length) of the instruction of `code` containing byte `offset`, or None."""
+    starts = instruction_starts(bytes(code))
+    if starts is None:
+        return None
+    i = bisect.bisect_right(starts, offset) - 1
+    if i < 0 or i + 1 >= len(starts):
+        return None
+    return starts[i], starts[i + 1] - starts[i]
+
+
+# "op r, r/m" ALU instructions -> the /digit of "81 /digit id" (op r/m, imm32).
+_ALU_TO_IMMEDIATE = {0x03: 0, 0x0B: 1, 0x13: 2, 0x1B: 3, 0x23: 4, 0x2B: 5, 0x33: 6, 0x3B: 7}
+
+
+def _signed32(value):
+    value &= UINT32_MAX
+    return value - (1 << 32) if value >> 31 else value
+
+
+def _relax_to_immediate(buffer, offset, S, instruction, write):
+    """movsxd / ALU op / test / mov with a [rip+G] operand -> the imm32 form, same length.
+
+    Needs the instruction's exact bounds (so a REX prefix is told apart from the last
+    byte of the previous instruction); the field must be its last four bytes.
+    """
+    start, length = instruction
+    if start + length != offset + 4 or offset - 2 - start not in (0, 1):
+        return None
+    has_rex = offset - 2 - start == 1
+    rex = buffer[start] if has_rex else 0
+    if has_rex and rex & 0xF0 != 0x40:
+        return None
+    opcode, modrm = buffer[offset - 2], buffer[offset - 1]
+    if modrm & 0xC7 != 0x05:                 # not [rip+disp32]
+        return None
+    wide = bool(rex & 0x08)
+    S_signed = signed64(S)
+    if opcode == 0x63:                       # movsxd r64, dword [G] -> mov r64, simm32
+        if not wide:
+            return None
+        new_opcode, digit, imm = 0xC7, 0, _signed32(S)
+    elif opcode in (0x8B, 0x85) or opcode in _ALU_TO_IMMEDIATE:
+        if wide and not fits_int32(S_signed):
+            return None
+        imm = S_signed if wide else _signed32(S)   # a 32-bit op reads the slot's low half
+        new_opcode, digit = {0x8B: (0xC7, 0), 0x85: (0xF7, 0)}.get(
+            opcode, (0x81, _ALU_TO_IMMEDIATE.get(opcode)))
+    else:
+        return None
+    if write:
+        if has_rex:
+            buffer[start] = 0x40 | (rex & 0x08) | ((rex >> 2) & 1)   # REX.R -> REX.B
+        buffer[offset - 2] = new_opcode
+        buffer[offset - 1] = 0xC0 | (digit << 3) | ((modrm >> 3) & 7)
+        struct.pack_into("<i", buffer, offset, imm)
+    return "imm32", imm, start
 
 
 def needs_veneer(kind, S, A, P):
@@ -126,25 +207,39 @@ def needs_veneer(kind, S, A, P):
     return kind in BRANCH_KINDS and not fits_int32(S + A - P)
 
 
-def _relax_got_load(buffer, offset, kind, S, A, P, write=True):
-    """Try the relaxations of a GOTPCRELX / REX_GOTPCRELX load or branch.
+def _relax_got_load(buffer, offset, kind, S, A, P, instruction=None, write=True):
+    """Try the relaxations of a GOT-relative load, ALU operand or branch.
 
     Returns (how, value, first_byte_offset) with the instruction rewritten in
     `buffer` (unless write is false), or None when no relaxation applies (the GOT
     slot is then used).
     The same rewrites GNU ld does, and Python/jit.c's patch_x86_64_32rx:
-      mov reg, [rip+G]  ->  mov reg, imm32   when S fits the immediate
-      mov reg, [rip+G]  ->  lea reg, [rip+S] when S is within rel32 range
-      call [rip+G]      ->  addr32 call S     (0x67 prefix keeps the length)
-      jmp  [rip+G]      ->  nop; jmp S
+      mov reg, [rip+G]    ->  mov reg, imm32   when S fits the immediate
+      mov reg, [rip+G]    ->  lea reg, [rip+S] when S is within rel32 range
+      call [rip+G]        ->  addr32 call S     (0x67 prefix keeps the length)
+      jmp  [rip+G]        ->  nop; jmp S
+    and, when `instruction` gives the exact bounds of the instruction (so its form
+    is certain even for plain GOTPCREL, which the assembler does not mark relaxable):
+      op reg, [rip+G]     ->  op reg, imm32     (add/or/adc/sbb/and/sub/xor/cmp/test)
+      movsxd reg, [rip+G] ->  mov reg, simm32
     """
     if offset < 2:
         return None
+    if instruction is not None:
+        relaxed = _relax_to_immediate(buffer, offset, S, instruction, write)
+        if relaxed is not None:
+            return relaxed
+        start, length = instruction
+        if start + length != offset + 4:
+            return None                      # the field is not the instruction's last: keep G
+    elif kind == "R_X86_64_GOTPCREL":
+        return None                          # form unknown: only the marked kinds relax blind
     opcode, modrm = buffer[offset - 2], buffer[offset - 1]
     direct = S + A - P
     if opcode == 0x8B and (modrm & 0xC7) == 0x05:          # mov r, [rip+disp32]
         rex_offset = offset - 3
-        has_rex = kind == "R_X86_64_REX_GOTPCRELX"
+        has_rex = (kind == "R_X86_64_REX_GOTPCRELX" if instruction is None
+                   else offset - 2 - instruction[0] == 1)
         if has_rex and (rex_offset < 0 or buffer[rex_offset] & 0xF0 != 0x40):
             return None
         rex = buffer[rex_offset] if has_rex else 0
@@ -169,7 +264,9 @@ def _relax_got_load(buffer, offset, kind, S, A, P, write=True):
             struct.pack_into("<i", buffer, offset, direct)
             return "lea", direct, offset - 2 - has_rex
         return None
-    if kind == "R_X86_64_GOTPCRELX" and opcode == 0xFF and modrm in (0x15, 0x25):
+    no_prefix = (kind == "R_X86_64_GOTPCRELX" if instruction is None
+                 else offset - 2 == instruction[0])
+    if no_prefix and opcode == 0xFF and modrm in (0x15, 0x25):
         if not fits_int32(direct):
             return None
         if not write:
@@ -186,12 +283,13 @@ def _relax_got_load(buffer, offset, kind, S, A, P, write=True):
 
 
 def apply_relocation(buffer, offset, kind, S, A, P, *, got_slot=None, got_base=None,
-                     veneer=None, what=""):
+                     veneer=None, instruction=None, what=""):
     """Patch one relocation into `buffer` (which is mapped at P - offset).
 
     got_slot: address G of the slot holding S (GOT kinds); got_base: the address
     of the trace's GOT (GOTPC*/GOTOFF*); veneer: address of a veneer that jumps
-    to S (branch kinds; used only when S is out of rel32 range).
+    to S (branch kinds; used only when S is out of rel32 range); instruction: (start,
+    length) in `buffer` of the instruction holding the field, when known.
     Returns a Patch.
     """
     check_kind(kind, what)
@@ -223,8 +321,8 @@ def apply_relocation(buffer, offset, kind, S, A, P, *, got_slot=None, got_base=N
         _put32(buffer, offset, veneer + A - P, True, kind, what)
         return Patch(offset, 4, kind, "veneer", veneer + A - P, what)
     if kind in GOT_KINDS:
-        if kind in ("R_X86_64_GOTPCRELX", "R_X86_64_REX_GOTPCRELX"):
-            relaxed = _relax_got_load(buffer, offset, kind, S, A, P)
+        if kind != "R_X86_64_GOTPCREL64":
+            relaxed = _relax_got_load(buffer, offset, kind, S, A, P, instruction)
             if relaxed is not None:
                 how, value, first = relaxed
                 return Patch(offset, 4, kind, how, value, what, rewrote_from=first)

@@ -160,16 +160,32 @@ def test_plt32_to_libc_function_runs():
 # ---- GOT kinds ------------------------------------------------------------------------
 
 def test_gotpcrel_uses_a_slot_in_the_same_allocation():
-    # mov rax, [rip+GOT(PyLong_Type)] ; ret  -- plain GOTPCREL is never relaxed
-    code = b"\x48\x8b\x05\x00\x00\x00\x00\xc3"
-    jc = one(code, [Hole(3, "R_X86_64_GOTPCREL", V.ZERO, "PyLong_Type", -4)])
+    # push qword ptr [rip+GOT(PyLong_Type)] ; pop rax ; ret  -- no direct form exists
+    code = b"\xff\x35\x00\x00\x00\x00\x58\xc3"
+    jc = one(code, [Hole(2, "R_X86_64_GOTPCREL", V.ZERO, "PyLong_Type", -4)])
     lay = jc.layout
     assert got_slots(jc) == [resolve_symbol("PyLong_Type")]
     slot = jc.entry + lay.got_offset
-    assert field(None, jc, 3) == slot - 4 - (jc.entry + 3)
-    assert jc.code_bytes()[:3] == b"\x48\x8b\x05"
+    assert field(None, jc, 2) == slot - 4 - (jc.entry + 2)
+    assert jc.code_bytes()[:2] == b"\xff\x35"
     assert lay.got_offset + 8 == jc.size
+    assert jc.patches[0].how == "got"
     assert ctypes.PYFUNCTYPE(ctypes.c_uint64)(jc.entry)() == resolve_symbol("PyLong_Type")
+
+
+def test_plain_gotpcrel_relaxed_only_when_the_instruction_is_known():
+    # mov rax, [rip+GOT(oparg)] ; ret  with plain GOTPCREL: the stitcher knows the
+    # instruction bounds (capstone) so it relaxes; blind, the form is not trusted.
+    code = b"\x48\x8b\x05\x00\x00\x00\x00\xc3"
+    jc = one(code, [Hole(3, "R_X86_64_GOTPCREL", V.OPARG, None, -4)],
+             UopInstruction("_OP", oparg=5))
+    assert jc.code_bytes()[:7] == b"\x48\xc7\xc0" + struct.pack("<i", 5)
+    assert ctypes.PYFUNCTYPE(ctypes.c_int64)(jc.entry)() == 5
+    from cpjit.jit_relocations import apply_relocation
+    buffer = bytearray(code)
+    patch = apply_relocation(buffer, 3, "R_X86_64_GOTPCREL", 5, -4, 0x10003, got_slot=0x10100)
+    assert patch.how == "got" and bytes(buffer[:3]) == b"\x48\x8b\x05"
+    assert struct.unpack_from("<i", buffer, 3)[0] == 0x10100 - 4 - 0x10003
 
 
 def test_rex_gotpcrelx_small_value_becomes_mov_imm32():
@@ -213,15 +229,50 @@ def test_rex_gotpcrelx_far_value_keeps_the_got_load():
     assert ctypes.PYFUNCTYPE(ctypes.c_uint64)(jc.entry)() == far
 
 
-def test_rex_gotpcrelx_other_instruction_uses_the_slot():
-    # cmp rdi, [rip+GOT(oparg)] ; sete al ; movzx eax, al ; ret
+def test_alu_operand_from_the_got_becomes_an_immediate():
+    # cmp rdi, [rip+GOT(oparg)] ; sete al ; movzx eax, al ; ret  ->  cmp rdi, 9
     code = b"\x48\x3b\x3d\x00\x00\x00\x00\x0f\x94\xc0\x0f\xb6\xc0\xc3"
     jc = one(code, [Hole(3, "R_X86_64_REX_GOTPCRELX", V.OPARG, None, -4)],
              UopInstruction("_OP", oparg=9))
-    assert jc.code_bytes()[:3] == b"\x48\x3b\x3d"
-    assert got_slots(jc) == [9]
+    assert jc.code_bytes()[:7] == b"\x48\x81\xff" + struct.pack("<i", 9)
+    assert got_slots(jc) == []
     f = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_int64)(jc.entry)
     assert (f(9), f(8)) == (1, 0)
+
+
+def test_alu_operand_too_wide_for_imm32_uses_the_slot():
+    far = 0x0000123456789ABC
+    code = b"\x48\x3b\x3d\x00\x00\x00\x00\x0f\x94\xc0\x0f\xb6\xc0\xc3"
+    jc = one(code, [Hole(3, "R_X86_64_REX_GOTPCRELX", V.OPERAND, None, -4)],
+             UopInstruction("_OP", operand=far))
+    assert jc.code_bytes()[:3] == b"\x48\x3b\x3d"
+    assert got_slots(jc) == [far] and jc.patches[0].how == "got"
+    f = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_int64)(jc.entry)
+    assert (f(far), f(far - 1)) == (1, 0)
+
+
+def test_32bit_sub_and_movsxd_from_the_got_become_immediates():
+    # mov eax, edi ; sub eax, [rip+G(oparg)] ; ret      (32-bit ALU, no REX)
+    sub = b"\x89\xf8\x2b\x05\x00\x00\x00\x00\xc3"
+    jc = one(sub, [Hole(4, "R_X86_64_GOTPCRELX", V.OPARG, None, -4)],
+             UopInstruction("_OP", oparg=3))
+    assert jc.code_bytes()[2:8] == b"\x81\xe8" + struct.pack("<i", 3)
+    assert ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_int)(jc.entry)(10) == 7
+    # movsxd r9, dword [rip+G(oparg)] ; mov rax, r9 ; ret   (plain GOTPCREL, as clang emits)
+    movsxd = b"\x4c\x63\x0d\x00\x00\x00\x00\x4c\x89\xc8\xc3"
+    jc = one(movsxd, [Hole(3, "R_X86_64_GOTPCREL", V.OPARG, None, -4)],
+             UopInstruction("_OP", oparg=0xFFFFFFFE))          # low half = -2 as int
+    assert jc.code_bytes()[:7] == b"\x49\xc7\xc1" + struct.pack("<i", -2)
+    assert ctypes.PYFUNCTYPE(ctypes.c_int64)(jc.entry)() == -2
+
+
+def test_field_not_last_in_instruction_keeps_the_slot():
+    # cmp dword ptr [rip+G], 5 : the field is followed by an immediate; not relaxable
+    code = b"\x83\x3d\x00\x00\x00\x00\x05\x0f\x94\xc0\x0f\xb6\xc0\xc3"
+    jc = one(code, [Hole(2, "R_X86_64_GOTPCREL", V.OPARG, None, -5)],
+             UopInstruction("_OP", oparg=5))
+    assert jc.patches[0].how == "got" and got_slots(jc) == [5]
+    assert ctypes.PYFUNCTYPE(ctypes.c_int)(jc.entry)() == 1
 
 
 def test_gotpcrelx_32bit_mov_becomes_imm32():
@@ -267,9 +318,9 @@ def test_got_slots_are_shared_between_holes_with_the_same_value():
 def test_relaxed_holes_take_no_got_slot():
     code = b"\x48\x8b\x05\x00\x00\x00\x00\x48\x3b\x05\x00\x00\x00\x00\xc3"
     holes = [Hole(3, "R_X86_64_REX_GOTPCRELX", V.OPARG, None, -4),     # relaxed: imm32
-             Hole(10, "R_X86_64_REX_GOTPCRELX", V.OPERAND, None, -4)]  # cmp: needs a slot
-    jc = one(code, holes, UopInstruction("_OP", oparg=1, operand=2))
-    assert got_slots(jc) == [2]
+             Hole(10, "R_X86_64_REX_GOTPCRELX", V.OPERAND, None, -4)]  # far: needs a slot
+    jc = one(code, holes, UopInstruction("_OP", oparg=1, operand=2 ** 40))
+    assert got_slots(jc) == [2 ** 40]
     assert jc.size == jc.layout.got_offset + 8
 
 
