@@ -107,15 +107,21 @@ def move_continue_block_last(assembly: str, entry: str = "_JIT_ENTRY") -> str:
     index = hot[0]
     if not _is_unconditional(_last_instruction(blocks[-1])):
         return assembly            # the current last block must not fall off the end
-    previous = blocks[index - 1]
+    # The hot block may be entered by falling through from blocks right before
+    # it (no jump at their end): move that whole chain.
+    first = index
+    while first > 1 and _last_instruction(blocks[first - 1]) is not None \
+            and not _ends_block(_last_instruction(blocks[first - 1])):
+        first -= 1
+    previous = blocks[first - 1]
     last = _last_instruction(previous)
-    label = _label_of(blocks[index])
-    moved = list(blocks[index])
+    label = _label_of(blocks[first])
+    chain = [list(block) for block in blocks[first:index + 1]]
     if label is None:
         label = ".Lcpjit_continue"
-        moved.insert(0, label + ":")
+        chain[0].insert(0, label + ":")
     if last is not None and last[0] in _X86_INVERSE:
-        # `jcc L` must jump over the hot block to the block right after it.
+        # `jcc L` must jump over the chain to the block right after it.
         if _label_of(blocks[index + 1]) != last[1]:
             return assembly
         for k in range(len(previous) - 1, -1, -1):
@@ -123,7 +129,8 @@ def move_continue_block_last(assembly: str, entry: str = "_JIT_ENTRY") -> str:
                 previous[k] = "\t%s\t%s" % (_X86_INVERSE[last[0]], label)
                 break
     elif not _is_unconditional(last):
-        return assembly            # the previous block falls into the hot one
-    reordered = blocks[:index] + blocks[index + 1:] + [moved]
+        return assembly            # the previous block falls into the chain
+    moved = [line for block in chain for line in block]
+    reordered = blocks[:first] + blocks[index + 1:] + [moved]
     body = [line for block in reordered for line in block]
     return "\n".join(lines[:start] + body + lines[end:])
