@@ -392,15 +392,25 @@ def _trampoline_for(stencils):
 # ---------------------------------------------------------------------------------
 # Entry
 
-ExitRecord = collections.namedtuple(
-    "ExitRecord", "kind target stack_depth index executor frame exception")
-ExitRecord.__doc__ = """What machine code reported when it returned (the state's exit record).
+class ExitRecord(collections.namedtuple(
+        "ExitRecord", "kind target stack_depth index executor frame")):
+    """What machine code reported when it returned (the state's exit record).
 
-kind: CPJIT_EXIT_* (abi().EXIT_SIDE, ...); target: tier-1 byte offset to resume at (or
-that raised); stack_depth: value-stack depth at the exit; index: exit index (side exits),
-else -1; executor: address of the _cpjit_executor whose stencil exited; frame: address
-of the innermost _cpjit_frame when the exit is inside an inlined call, else 0;
-exception: the exception raised by an error exit (kind == EXIT_ERROR), else None."""
+    kind: CPJIT_EXIT_* (abi().EXIT_SIDE, ...); target: tier-1 byte offset to resume at
+    (or that raised); stack_depth: value-stack depth at the exit; index: exit index
+    (side exits), else -1; executor: address of the _cpjit_executor whose stencil
+    exited; frame: address of the innermost _cpjit_frame when the exit is inside an
+    inlined call, else 0; exception: the exception of an error exit (kind ==
+    EXIT_ERROR), else None.
+    """
+
+    __slots__ = ()
+    exception = None
+
+
+class ErrorExitRecord(ExitRecord):
+    """An ExitRecord whose `exception` is set (instances carry it in their __dict__)."""
+
 
 _free_states = []              # pooled _cpjit_state structs: one per concurrent entry
 _ACTIVE = jit_memory.ACTIVE_ENTRIES
@@ -483,12 +493,14 @@ class JitCode:
             tb = exc.__traceback__
             if tb is not None and tb.tb_frame is sys._getframe():
                 exc.__traceback__ = tb.tb_next      # drop this function's own entry
-            return _new_record(ExitRecord, record + (exc,))
+            error = _new_record(ErrorExitRecord, record)
+            error.exception = exc
+            return error
         else:
-            record = self._unpack(buffer, self._exit_offset)
+            record = _new_record(ExitRecord, self._unpack(buffer, self._exit_offset))
             if not record[0]:
                 raise JitError("machine code returned without filling the exit record")
-            return _new_record(ExitRecord, record + (None,))
+            return record
         finally:
             _ACTIVE.pop()
             _free_states.append(state)
