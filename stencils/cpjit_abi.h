@@ -25,7 +25,7 @@
  *     code, func, globals, builtins, locals   (borrowed; func/locals may be
  *                 Py_None's address or 0 when absent -- copied as given)
  *     stack_capacity   slots reserved for the value stack (co_stacksize is
- *                 enough; the trampoline adds room for the current depth)
+ *                 enough; the trampoline uses at least the current depth)
  *     instr_offset     byte offset of the instruction entering (ENTER_EXECUTOR)
  * The trampoline
  *   1. allocates a _cpjit_frame (PyMem_Malloc) with nlocalsplus + capacity slots,
