@@ -42,6 +42,8 @@ def test_malformed_definitions_are_refused_with_location():
         parse_text("op(_X, (--)) { }\nop(_X, (--)) { }", "test.c")
     with pytest.raises(DSLError, match="bad stack item"):
         parse_text("op(_X, (a+b -- )) { }", "test.c")
+    with pytest.raises(DSLError, match="test.c:2: unexpected text outside an op"):
+        parse_text("op(_X, (--)) { }\nstatic int helper(void) { return 1; }\n", "test.c")
 
 
 def test_flags_are_inferred_from_the_body():

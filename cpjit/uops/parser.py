@@ -198,10 +198,21 @@ def parse_text(text: str, path: str = "<string>") -> DSLFile:
                      if line.strip().startswith("#include"))
     pos = 0
     seen: set[str] = set()
+    def check_top_level(start: int, stop: int) -> None:
+        """Only ops, comments and #include lines may appear outside op bodies."""
+        for offset, text_line in enumerate(clean[start:stop].split("\n")):
+            stripped = text_line.strip()
+            if stripped and not stripped.startswith("#include"):
+                lineno = clean.count("\n", 0, start) + offset + 1
+                raise DSLError("%s:%d: unexpected text outside an op definition: %r"
+                               % (path, lineno, stripped[:60]))
+
     while True:
         match = _HEAD.search(clean, pos)
         if match is None:
+            check_top_level(pos, len(clean))
             break
+        check_top_level(pos, match.start())
         line = clean.count("\n", 0, match.start("name")) + 1
         where = "%s:%d" % (path, line)
         paren = match.end() - 1
@@ -219,7 +230,6 @@ def parse_text(text: str, path: str = "<string>") -> DSLFile:
         if brace >= len(clean) or clean[brace] != "{":
             raise DSLError("%s: expected '{' after op(%s, ...)" % (where, match.group("name")))
         end = _matching(clean, brace, "{", "}")
-        annotations = match.group("annotations").split()
         replicate = 0
         plain = []
         for ann in re.findall(r"pure|replicate\s*\(\s*\d+\s*\)|tier2|guard",
@@ -228,7 +238,6 @@ def parse_text(text: str, path: str = "<string>") -> DSLFile:
                 replicate = int(re.search(r"\d+", ann).group())
             else:
                 plain.append(ann)
-        del annotations
         name = match.group("name")
         if name in seen:
             raise DSLError("%s: %s defined twice" % (where, name))
