@@ -94,6 +94,19 @@ def test_writable_data_is_refused(toolchain, tmp_path):
         stencil_from_elf("_COUNT", blob, X86_64_LINUX)
 
 
+def test_constant_table_of_function_pointers_is_data_with_holes(toolchain, tmp_path):
+    blob = compile_source(toolchain, tmp_path, """
+        extern int first(int), second(int);
+        static int (*const table[])(int) = {first, second};
+        int _JIT_ENTRY(int x) { return table[x & 1](x); }
+    """)
+    stencil = stencil_from_elf("_TABLE", blob, X86_64_LINUX)
+    assert len(stencil.data) == 16
+    assert sorted((h.offset, h.kind, h.symbol) for h in stencil.data_holes) == [
+        (0, "R_X86_64_64", "first"), (8, "R_X86_64_64", "second")]
+    assert any(h.value is HoleValue.DATA for h in stencil.holes)
+
+
 def test_entry_must_start_the_code(toolchain, tmp_path):
     blob = compile_source(toolchain, tmp_path, """
         __attribute__((noinline)) int helper(int x) { return x * 3 + 1; }

@@ -6,7 +6,7 @@ object directly with pyelftools).
 
 Rules (anything else fails the build, naming the stencil and the culprit):
 * exactly one executable section, ``.text``, whose offset 0 is ``_JIT_ENTRY``;
-* read-only data from ``.rodata`` / ``.rodata.*`` (concatenated, aligned);
+* read-only data from ``.rodata*`` and ``.data.rel.ro*`` (concatenated, aligned);
 * no writable or zero-filled sections (``.data``, ``.bss``, ...);
   ``.eh_frame`` and non-allocated sections are ignored;
 * RELA relocations of a supported kind against: a hole symbol (``_JIT_*``),
@@ -29,7 +29,10 @@ _IGNORED_ALLOC_SECTIONS = (".eh_frame", ".note", ".llvm_addrsig")
 
 
 def _is_rodata(name: str) -> bool:
-    return name == ".rodata" or name.startswith(".rodata.")
+    """Read-only data.  ``.data.rel.ro*`` is read-only too once relocated (it holds
+    constant tables of addresses, e.g. an array of function pointers under -fpic);
+    the runtime patches its holes before the code can run."""
+    return name in (".rodata", ".data.rel.ro") or name.startswith((".rodata.", ".data.rel.ro."))
 
 
 def stencil_from_elf(name: str, blob: bytes, target: Target) -> Stencil:
@@ -58,8 +61,7 @@ def stencil_from_elf(name: str, blob: bytes, target: Target) -> Stencil:
             code_alignment = max(1, section["sh_addralign"])
             placed[index] = (HoleValue.CODE, 0)
             code.extend(section.data())
-        elif _is_rodata(secname) and not flags & SH_FLAGS.SHF_WRITE \
-                and section["sh_type"] == "SHT_PROGBITS":
+        elif _is_rodata(secname) and section["sh_type"] == "SHT_PROGBITS":
             align = max(1, section["sh_addralign"])
             data_alignment = max(data_alignment, align)
             data.extend(b"\0" * (-len(data) % align))
@@ -67,7 +69,7 @@ def stencil_from_elf(name: str, blob: bytes, target: Target) -> Stencil:
             data.extend(section.data())
         else:
             raise BuildError("stencil %s: unsupported section %s (%s, flags %#x): stencils "
-                             "may only have .text and read-only .rodata*"
+                             "may only have .text and read-only data (.rodata*, .data.rel.ro*)"
                              % (name, secname, section["sh_type"], flags))
     if not placed or all(v is not HoleValue.CODE for v, _ in placed.values()):
         raise BuildError("stencil %s: no .text section" % name)
