@@ -152,7 +152,7 @@ def remove_trailing_continue_jump(stencil: Stencil, target: Target) -> Stencil:
     field = len(code) - size + target.jump_field_offset
     last = [h for h in stencil.holes if h.offset == field]
     if len(last) != 1 or last[0].value is not HoleValue.CONTINUE \
-            or last[0].kind not in ("R_X86_64_PC32", "R_X86_64_PLT32") \
+            or last[0].kind not in target.jump_relocations \
             or last[0].addend != -(size - target.jump_field_offset):
         return stencil
     return Stencil(

@@ -69,6 +69,7 @@ class Target:
     jump_opcode: bytes
     jump_field_offset: int
     jump_size: int
+    jump_relocations: frozenset[str] = frozenset()   # kinds of that 32-bit field
     assemble_flags: tuple[str, ...] = ()   # for assembling a rewritten .s
 
     def relocation_name(self, number: int) -> str:
@@ -102,6 +103,7 @@ X86_64_LINUX = Target(
     jump_opcode=b"\xe9",
     jump_field_offset=1,
     jump_size=5,
+    jump_relocations=frozenset({"R_X86_64_PC32", "R_X86_64_PLT32"}),
     assemble_flags=("-target", "x86_64-linux-gnu"),
 )
 
