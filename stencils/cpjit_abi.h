@@ -54,7 +54,7 @@
 typedef struct _object PyObject;
 
 /* Exit kinds (state->exit_kind, an int64_t so the field size never depends
- * on the enum).  Python sees them as ffi constants and as cpjit.build.abi.ExitKind. */
+ * on the enum).  Python sees them as cffi constants of the same names. */
 enum {
     CPJIT_EXIT_NONE = 0,        /* not exited yet */
     CPJIT_EXIT_SIDE = 1,        /* _EXIT_TRACE: side exit, may get a side trace */
