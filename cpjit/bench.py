@@ -7,8 +7,9 @@ from scratch for cpjit.
 Every run is a fresh subprocess. Runs are interleaved (CPython, mode 1, mode 2, ...,
 CPython, mode 1, ...) so that a slow drift of the machine affects every mode alike.
 Each run's wall time is measured around the child, its peak RSS comes from
-``os.wait4`` on the child's pid, and cpjit's own counters come from its
-``--stats=json`` output (see docs/performance.md for the JSON contract).
+``os.wait4`` on the child's pid (in a small launcher process, see ``Launcher``), and
+cpjit's own counters come from its ``--stats=json`` output (see docs/performance.md for
+the JSON contract).
 
 A cpjit run whose stdout or exit status differs from CPython's is a FAILURE and is
 never timed as a success; a mode that cannot run at all is reported as not available.
@@ -21,13 +22,10 @@ import math
 import os
 import platform
 import shlex
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 
 # The cpjit modes the runner knows: name -> the ``cpjit exec`` options that select it.
 MODES = {
@@ -84,8 +82,117 @@ class RunResult:
         self.stats = stats
 
 
-def run_child(argv, env, timeout, cwd=None):
-    """Run ``argv`` to completion; wall time, child's ru_maxrss via os.wait4, timeout kill."""
+# The process that starts every benchmark run. Linux counts the peak RSS of the process
+# a child was forked (or vforked) from into the child's ru_maxrss, so children started
+# by the runner itself would all report at least the runner's own peak. A small
+# launcher (python -S, about 9 MB, less than any Python program it starts) does the
+# spawning, timing, timeout and os.wait4, and reports each run as one JSON line.
+LAUNCHER_SOURCE = r"""
+import json, os, signal, sys, time
+
+child = 0
+timed_out = False
+
+def on_alarm(signum, frame):
+    global timed_out
+    if child:
+        timed_out = True
+        try:
+            os.killpg(child, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+def on_stop(signum, frame):
+    raise SystemExit(1)
+
+signal.signal(signal.SIGALRM, on_alarm)
+signal.signal(signal.SIGTERM, on_stop)
+signal.signal(signal.SIGINT, on_stop)
+devnull = os.open(os.devnull, os.O_RDONLY)
+try:
+    for line in sys.stdin:
+        job = json.loads(line)
+        out = os.open(job["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        err = os.open(job["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        actions = [(os.POSIX_SPAWN_DUP2, devnull, 0), (os.POSIX_SPAWN_DUP2, out, 1),
+                   (os.POSIX_SPAWN_DUP2, err, 2)]
+        timed_out = False
+        start = time.perf_counter()
+        try:
+            child = os.posix_spawnp(job["argv"][0], job["argv"], job["env"],
+                                    file_actions=actions, setsid=True)
+        except OSError as exc:
+            os.close(out)
+            os.close(err)
+            sys.stdout.write(json.dumps({"spawn_error": str(exc)}) + "\n")
+            sys.stdout.flush()
+            continue
+        signal.setitimer(signal.ITIMER_REAL, job["timeout"])
+        _, status, usage = os.wait4(child, 0)
+        wall = time.perf_counter() - start
+        child = 0
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        os.close(out)
+        os.close(err)
+        sys.stdout.write(json.dumps({
+            "exit_status": os.waitstatus_to_exitcode(status), "wall_s": wall,
+            "max_rss_kb": usage.ru_maxrss, "timed_out": timed_out}) + "\n")
+        sys.stdout.flush()
+finally:
+    if child:   # stopped mid-run: take the running benchmark down too
+        try:
+            os.killpg(child, signal.SIGKILL)
+            os.waitpid(child, 0)
+        except OSError:
+            pass
+"""
+
+
+class Launcher:
+    """The runner's side of the launcher process (started on first use)."""
+
+    def __init__(self, python):
+        self.python = python
+        self.proc = None
+
+    def run(self, argv, env, timeout, stdout_path, stderr_path):
+        if self.proc is None or self.proc.poll() is not None:
+            self.proc = subprocess.Popen([self.python, "-S", "-E", "-c", LAUNCHER_SOURCE],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         text=True, bufsize=1)
+        job = {"argv": argv, "env": env, "timeout": timeout,
+               "stdout": stdout_path, "stderr": stderr_path}
+        try:
+            self.proc.stdin.write(json.dumps(job) + "\n")
+            self.proc.stdin.flush()
+            reply = self.proc.stdout.readline()
+        except BaseException:
+            self.close()   # Ctrl-C or a broken pipe: the launcher kills the running child
+            raise
+        if not reply:
+            raise RuntimeError("cpjit bench: the launcher process died (status %s)"
+                               % self.proc.poll())
+        reply = json.loads(reply)
+        if "spawn_error" in reply:
+            raise RuntimeError("cpjit bench: cannot start %s: %s" % (argv[0],
+                                                                     reply["spawn_error"]))
+        return reply
+
+    def close(self):
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.terminate()
+            self.proc.wait()
+            for stream in (self.proc.stdin, self.proc.stdout):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+            self.proc = None
+
+
+def run_child(launcher, argv, env, timeout):
+    """Run ``argv`` to completion: output, exit status, wall time, the child's own peak RSS."""
     with tempfile.TemporaryDirectory(prefix="cpjit-bench-") as tmp:
         out_path = os.path.join(tmp, "stdout")
         err_path = os.path.join(tmp, "stderr")
@@ -93,34 +200,7 @@ def run_child(argv, env, timeout, cwd=None):
         env = dict(env)
         if env.get("CPJIT_STATS"):
             env["CPJIT_STATS_FILE"] = stats_path
-        with open(out_path, "wb") as out, open(err_path, "wb") as err:
-            start = time.perf_counter()
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                    env=env, cwd=cwd, start_new_session=True)
-            timed_out = threading.Event()
-
-            def kill():
-                timed_out.set()
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-
-            timer = threading.Timer(timeout, kill)
-            timer.start()
-            try:
-                _, status, usage = os.wait4(proc.pid, 0)
-            except BaseException:
-                # Ctrl-C (or any error) in the runner: leave no benchmark running behind.
-                os.killpg(proc.pid, signal.SIGKILL)
-                os.wait4(proc.pid, 0)
-                proc.returncode = -signal.SIGKILL
-                raise
-            finally:
-                timer.cancel()
-            wall = time.perf_counter() - start
-            # Tell Popen the child is reaped, so it never waits on a recycled pid.
-            proc.returncode = os.waitstatus_to_exitcode(status)
+        reply = launcher.run(argv, env, timeout, out_path, err_path)
         with open(out_path, "rb") as f:
             stdout = f.read()
         with open(err_path, "rb") as f:
@@ -130,8 +210,8 @@ def run_child(argv, env, timeout, cwd=None):
             with open(stats_path, "rb") as f:
                 stats_text = f.read()
         stats, stderr = extract_stats(stats_text, stderr)
-        return RunResult(stdout, stderr, proc.returncode, wall, usage.ru_maxrss,
-                         timed_out.is_set(), stats)
+        return RunResult(stdout, stderr, reply["exit_status"], reply["wall_s"],
+                         reply["max_rss_kb"], reply["timed_out"], stats)
 
 
 def extract_stats(file_bytes, stderr):
@@ -328,6 +408,7 @@ class Runner:
             self.cpjit_command = shlex.split(options.cpjit)
         else:
             self.cpjit_command = [self.python, "-m", "cpjit", "exec"]
+        self.launcher = Launcher(self.python)
 
     def baseline_argv(self, path):
         return [self.python, path, repr(self.options.scale)]
@@ -345,12 +426,12 @@ class Runner:
             probe = os.path.join(tmp, "probe.py")
             with open(probe, "w") as f:
                 f.write(PROBE_PROGRAM)
-            reference = run_child([self.python, probe], baseline_environment(),
+            reference = run_child(self.launcher, [self.python, probe], baseline_environment(),
                                   self.options.timeout)
             for mode in modes:
                 entry = {"options": self.mode_options(mode),
                          "command": self.cpjit_command + self.mode_options(mode)}
-                result = run_child(self.mode_argv(mode, probe), cpjit_environment(True),
+                result = run_child(self.launcher, self.mode_argv(mode, probe), cpjit_environment(True),
                                    self.options.timeout)
                 if result.timed_out:
                     available, reason = False, "probe program timed out"
@@ -381,7 +462,7 @@ class Runner:
                 if cell["status"] != OK:
                     continue
                 if mode == BASELINE:
-                    result = run_child(self.baseline_argv(path), baseline_environment(),
+                    result = run_child(self.launcher, self.baseline_argv(path), baseline_environment(),
                                        opts.timeout)
                 else:
                     if cells[BASELINE]["status"] != OK:
@@ -389,7 +470,7 @@ class Runner:
                         cell["reason"] = "no CPython reference: %s" % cells[BASELINE].get(
                             "reason", cells[BASELINE]["status"])
                         continue
-                    result = run_child(self.mode_argv(mode, path, repr(opts.scale)),
+                    result = run_child(self.launcher, self.mode_argv(mode, path, repr(opts.scale)),
                                        cpjit_environment(not opts.no_stats), opts.timeout)
                 if result.timed_out:
                     cell["status"] = TIMEOUT
@@ -734,11 +815,14 @@ def main(argv):
     plot_problem = matplotlib_missing() if options.plot else None
     if plot_problem:
         log(plot_problem)
+    runner = Runner(options, log)
     try:
-        report = Runner(options, log).run()
+        report = runner.run()
     except KeyboardInterrupt:
         sys.stderr.write("cpjit bench: interrupted; no report\n")
         return 130
+    finally:
+        runner.launcher.close()
     sys.stdout.write(format_table(report))
     if options.json:
         with open(options.json, "w") as f:

@@ -158,6 +158,22 @@ def test_tiny_suite_all_modes_json_shape(suite, capsys):
     assert "geometric mean" in table and "alpha" in table and "FAILED" not in table
 
 
+def test_peak_rss_is_the_childs_own(suite):
+    """Linux folds the peak RSS of the process a child was forked from into the child's
+    ru_maxrss: make the runner big, and check small children still report small peaks."""
+    (suite.bench_dir / "bm_big.py").write_text(
+        "block = b'x' * 120_000_000\nprint(len(block))\n")
+    ballast = b"y" * 250_000_000   # the runner's (this process's) peak RSS now > 250 MB
+    status, report = suite("--modes", "tier1", runs=1)
+    del ballast
+    assert status == 0
+    small = cell(report, "alpha", "cpython")["peak_rss_kb"]
+    big = cell(report, "big", "cpython")["peak_rss_kb"]
+    assert small < 100_000, small
+    assert 120_000 < big < 250_000, big
+    assert cell(report, "big", "tier1")["peak_rss_kb"] > 120_000
+
+
 def test_scale_reaches_the_benchmark(suite, tmp_path):
     # The runner passes --scale as argv[1]: n = 1000 * 0.5 + offset.
     out = subprocess.run([sys.executable, str(suite.bench_dir / "bm_beta.py"), "0.5"],
