@@ -845,8 +845,7 @@ def op_CALL(f, a, n):
         args.insert(0, callable_.__self__)
         callable_ = callable_.__func__
         ct = type(callable_)
-    key = site.key
-    if key is not callable_ and key is not ct:
+    if site.key is not (callable_.__code__ if ct is _FunctionType else ct):
         prof.observe_call(site, callable_, len(args), kwnames, meth is not NULL)
     if kwnames is not None:
         f.kwnames = None
@@ -855,8 +854,7 @@ def op_CALL(f, a, n):
         if info is not None:
             f.lasti = index * 2
             f.ip = n
-            new = _make_function_frame(callable_, info, args, kwnames)
-            return _push_frame(f, new, index)
+            return _call_tier1(f, callable_, info, args, kwnames)
     else:
         special = _INTERCEPTS.get(id(callable_))
         if special is not None and special[0] is callable_:
@@ -914,8 +912,7 @@ def op_CALL_FUNCTION_EX(f, a, n):
             else:
                 kwnames = None
                 args = list(callargs)
-            new = _make_function_frame(func, info, args, kwnames)
-            return _push_frame(f, new, index)
+            return _call_tier1(f, func, info, args, kwnames)
     else:
         special = _INTERCEPTS.get(id(func))
         if special is not None and special[0] is func:
@@ -1039,13 +1036,23 @@ def op_PUSH_EXC_INFO(f, a, n):
     v = st[-1]
     st[-1] = _get_handled()
     st.append(v)
-    _set_handled(v)
+    _set_handled_roomy(v)
     return n
 
 
 def op_POP_EXCEPT(f, a, n):
-    _set_handled(f.stack.pop())
+    _set_handled_roomy(f.stack.pop())
     return n
+
+
+def _set_handled_roomy(v):
+    """``_set_handled`` with room for the ctypes call even at the guest's recursion limit."""
+    cell = _RECURSION.cell
+    cell.value += _HEADROOM
+    try:
+        _set_handled(v)
+    finally:
+        cell.value -= _HEADROOM
 
 
 def _valid_exc_type(t):
@@ -1118,7 +1125,7 @@ def op_CHECK_EG_MATCH(f, a, n):
     else:
         st[-1] = rest
         st.append(match)
-        _set_handled(match)
+        _set_handled_roomy(match)
     return n
 
 
@@ -1171,10 +1178,10 @@ def op_PREP_RERAISE_STAR(f, a, n):
 def op_RERAISE(f, a, n):
     st = f.stack
     exc = st.pop()
-    index = None
     if a:
-        index = st[-a]
-    raise _Unwind(exc, False, f, index)
+        # the frame's lasti becomes the original one; the handler search still starts here
+        f.lasti = st[-a] * 2
+    raise _Unwind(exc, False)
 
 
 def op_RAISE_VARARGS(f, a, n):
@@ -1609,6 +1616,9 @@ def code_info(code):
 # =========================================================================================
 # Which calls tier 1 takes (``cpjit.config.current.tier1``).
 
+import os as _os
+# cpjit's own functions (e.g. run_function called from guest code) always run natively.
+_CPJIT_DIR = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))) + _os.sep
 _decisions = {}
 _decisions_policy = [None]
 
@@ -1623,7 +1633,7 @@ def _tier1_info(code):
     if hit is not None and hit[0] is code:
         return hit[1]
     info = None
-    if not code.co_flags & CO_NATIVE_ONLY:
+    if not code.co_flags & CO_NATIVE_ONLY and not code.co_filename.startswith(_CPJIT_DIR):
         candidate = code_info(code)
         if policy == "all" or candidate.has_loop:
             info = candidate
@@ -1686,11 +1696,21 @@ class _Depth:
     __slots__ = ("cell",)
 
 
-def _push_frame(f, new, index):
-    """Make ``new`` (a callee of ``f`` at code unit ``index``) the running frame."""
+# Room for the interpreter's own helper calls (making a frame, binding arguments,
+# traceback entries) when the guest is at the recursion limit: they are not guest frames.
+_HEADROOM = 50
+
+
+def _call_tier1(f, func, info, args, kwnames):
+    """Push a tier-1 frame for ``func`` above ``f`` (``_PyEvalFramePushAndInit``)."""
     cell = _RECURSION.cell
     if cell.value <= 0:
         raise RecursionError("maximum recursion depth exceeded")
+    cell.value += _HEADROOM
+    try:
+        new = _make_function_frame(func, info, args, kwnames)
+    finally:
+        cell.value -= _HEADROOM
     cell.value -= 1
     new.back = f
     f.switch = new
@@ -1759,9 +1779,13 @@ def _run(entry):
         # --- exception_unwind (outside the host's except block, so that the handled
         # exception the host keeps is the guest's, not ``exc``) ---
         while True:
-            f.lasti = i * 2
             if add_tb:
-                tbmod.add_entry(exc, f, i, strip)
+                f.lasti = i * 2
+                cell.value += _HEADROOM
+                try:
+                    tbmod.add_entry(exc, f, i, strip)
+                finally:
+                    cell.value -= _HEADROOM
             handler = f.info.handlers[i] if 0 <= i < len(f.info.handlers) else None
             if handler is not None:
                 target, depth, push_lasti = handler
@@ -1771,10 +1795,15 @@ def _run(entry):
                     st.append(i)
                 st.append(exc)
                 f.ip = target
+                exc = None     # the loop must not keep the exception alive
                 break
             if f is entry:
                 f.stack.clear()
-                tbmod.raise_unchained(exc)
+                cell.value += _HEADROOM
+                try:
+                    tbmod.raise_unchained(exc)
+                finally:
+                    cell.value -= _HEADROOM
             back = f.back
             cell.value += 1
             f.stack.clear()

@@ -7,6 +7,7 @@ the site last recorded, so the steady-state cost is one identity comparison.
 """
 
 import types
+import weakref
 
 from . import objlayout
 from .opcodes311 import (
@@ -422,8 +423,17 @@ def observe_call(site, callable_, nargs, kwnames, bound):
             form = "PRECALL_NO_KW_BUILTIN_O" if nargs == 1 else "PRECALL_NO_KW_BUILTIN_FAST"
     elif t is types.MethodType:
         form = "PRECALL_BOUND_METHOD"
-    site.publish(callable_ if t is types.FunctionType or t is types.BuiltinFunctionType
-                 else t, {"form": form, "type": t, **more})
+    # The site must not keep the callee alive (3.11's cache holds a version, not the
+    # function): functions are keyed by code and recorded through a weak reference.
+    if t is types.FunctionType:
+        more["func"] = weakref.ref(callable_)
+        key = callable_.__code__
+    else:
+        if t is types.BuiltinFunctionType and getattr(callable_, "__self__", None) is not None \
+                and not isinstance(callable_.__self__, types.ModuleType):
+            more["func"] = None   # a bound builtin method: do not keep its self alive
+        key = t
+    site.publish(key, {"form": form, "type": t, **more})
 
 
 def describe(info):

@@ -10,37 +10,50 @@ import ctypes
 import os
 import types
 
-from .opcodes311 import CO_NATIVE_ONLY, OPMAP
+from .opcodes311 import CACHE_ENTRIES, CO_NATIVE_ONLY, OPMAP
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _NOP = OPMAP["NOP"]
 
 
-def _stub_code(info):
-    """The raise-at-once twin of ``info.code`` (cached on the CodeInfo)."""
-    stub = info.stub
+_RAISER_NAME = "\x00cpjit-traceback-stub"
+
+
+def _stub_code(info, lasti):
+    """The raise-at-once twin of ``info.code`` for an exception at byte offset ``lasti``.
+
+    The stub raises (a NameError from LOAD_GLOBAL of an impossible name) exactly at
+    ``lasti``, so the stub frame's own ``f_lineno``/``f_lasti`` are the tier-1 frame's.
+    A RESUME comes first: CPython gives no traceback entry to a frame that has not
+    passed its first RESUME. Cached per (code, lasti).
+    """
+    stubs = info.stub
+    if stubs is None:
+        stubs = info.stub = {}
+    stub = stubs.get(lasti)
     if stub is None:
         code = info.code
-        # RESUME first: frames before their first RESUME get no traceback entry.
-        body = bytes([OPMAP["RESUME"], 0, OPMAP["LOAD_CONST"], 0, OPMAP["RAISE_VARARGS"], 1])
-        body += bytes([_NOP, 0]) * max(0, (len(code.co_code) - len(body)) // 2)
+        at = max(lasti, 2)
+        body = bytearray([OPMAP["RESUME"], 0]) + bytes([_NOP, 0]) * (at // 2 - 1)
+        body += bytes([OPMAP["LOAD_GLOBAL"], 0]) + bytes(2 * CACHE_ENTRIES[OPMAP["LOAD_GLOBAL"]])
+        if len(body) < len(code.co_code):
+            body += bytes([_NOP, 0]) * ((len(code.co_code) - len(body)) // 2)
         flags = code.co_flags & ~(CO_NATIVE_ONLY | 0x04 | 0x08)
-        stub = info.stub = code.replace(
-            co_code=body, co_consts=(None,), co_argcount=0, co_posonlyargcount=0,
-            co_kwonlyargcount=0, co_flags=flags, co_exceptiontable=b"",
-            co_stacksize=max(code.co_stacksize, 1))
+        stub = stubs[lasti] = code.replace(
+            co_code=bytes(body), co_names=(_RAISER_NAME,), co_argcount=0,
+            co_posonlyargcount=0, co_kwonlyargcount=0, co_flags=flags,
+            co_exceptiontable=b"", co_stacksize=max(code.co_stacksize, 2))
     return stub
 
 
-def stub_frame(frame):
-    """A real, finished frame object standing for tier-1 ``frame`` in tracebacks."""
-    info = frame.info
-    stub = _stub_code(info)
+def stub_frame(frame, lasti):
+    """A real, finished frame object standing for tier-1 ``frame`` stopped at ``lasti``."""
+    stub = _stub_code(frame.info, lasti)
     closure = tuple(types.CellType() for _ in stub.co_freevars) or None
     fn = types.FunctionType(stub, frame.globals, stub.co_name, None, closure)
     try:
         fn()
-    except TypeError as e:
+    except NameError as e:
         return e.__traceback__.tb_next.tb_frame
     raise AssertionError("traceback stub did not raise")
 
@@ -63,7 +76,7 @@ def add_entry(exc, frame, index, strip):
     if strip:
         tb = strip_host_entries(tb)
     exc.__traceback__ = types.TracebackType(
-        tb, stub_frame(frame), index * 2, frame.info.line_of(index))
+        tb, stub_frame(frame, index * 2), index * 2, frame.info.line_of(index))
 
 
 def guest_traceback(tb):
