@@ -517,6 +517,9 @@ class Runner:
     def run(self):
         opts = self.options
         directory = opts.benchmarks or default_benchmark_dir()
+        if not os.path.isdir(directory):
+            raise SystemExit("cpjit bench: no benchmark directory %s (the suite lives in the "
+                             "source tree; use --benchmarks DIR)" % directory)
         benchmarks = discover(directory, opts.filter)
         if not benchmarks:
             raise SystemExit("cpjit bench: no benchmark matches in %s" % directory)
@@ -773,7 +776,7 @@ def parse_args(argv):
                         help="comma-separated cpjit modes among %s (default: all); "
                              "CPython always runs as the baseline" % ", ".join(MODES))
     parser.add_argument("--scale", type=float, default=1.0,
-                        help="problem size factor passed to each benchmark (1 = ~1-3 s "
+                        help="problem size factor passed to each benchmark (1 = about 1 s "
                              "under CPython)")
     parser.add_argument("--timeout", type=float, default=300.0,
                         help="seconds before a run is killed and reported as timeout (300)")
