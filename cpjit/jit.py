@@ -365,26 +365,32 @@ class _Trampoline:
         self.function = _TRAMPOLINE_TYPE(self.address)
 
 
+_default_table = []
+
+
 def _stencil_map(stencils):
+    """{name: Stencil} from a StencilTable, a mapping, or None (the process's table,
+    loaded once: load_stencils() re-digests every input on each call)."""
     if stencils is None:
-        from cpjit.build import load_stencils
-        stencils = load_stencils()
+        if not _default_table:
+            from cpjit.build import load_stencils
+            _default_table.append(load_stencils())
+        stencils = _default_table[0]
     return getattr(stencils, "stencils", stencils)
 
 
-def _trampoline_for(stencils):
-    """The shared trampoline stitched from this table (once per table)."""
-    key = id(stencils)
+def _trampoline_for(table):
+    """The shared trampoline stitched from this {name: Stencil} table (once per table)."""
+    key = id(table)
     entry = _trampolines.get(key)
-    if entry is not None and entry[0] is stencils:
+    if entry is not None and entry[0] is table:
         return entry[1]
     with _trampoline_lock:
         entry = _trampolines.get(key)
-        if entry is None or entry[0] is not stencils:
-            table = _stencil_map(stencils)
+        if entry is None or entry[0] is not table:
             if TRAMPOLINE not in table:
                 raise JitError("the stencil table has no %r stencil" % TRAMPOLINE)
-            entry = (stencils, _Trampoline(table[TRAMPOLINE], jit_memory.memory))
+            entry = (table, _Trampoline(table[TRAMPOLINE], jit_memory.memory))
             _trampolines[key] = entry
         return entry[1]
 
@@ -568,8 +574,7 @@ def compile_trace(trace, executor=None, *, stencils=None, memory=None):
         raise JitError("no stencil for uop %s" % missing) from None
     if executor is None:
         executor = new_executor(1 + max(instruction.exit_index for instruction in trace))
-    trampoline = _trampoline_for(stencils if stencils is not None else table) \
-        if TRAMPOLINE in table else None
+    trampoline = _trampoline_for(table) if TRAMPOLINE in table else None
     region, layout, patches = _stitch(chosen, trace, _address_of(executor),
                                       memory or jit_memory.memory)
     if not isinstance(executor, int):

@@ -433,3 +433,23 @@ def test_freeing_a_trace_while_it_runs_defers_the_unmap(table, abi):
     assert record.kind == abi.EXIT_SIDE and localsplus[1] == sum(range(100))
     assert seen == [(1, 1)]                 # still mapped while the loop kept running
     assert memory.mapping_count() == 0 and not memory.deferred
+
+
+def test_nested_entries_use_their_own_state(summing_code, floor_code, abi):
+    """Machine code calls Python code that enters machine code again (each entry has
+    its own _cpjit_state; the outer one resumes intact)."""
+    inner_results = []
+
+    class NestingDivisor:
+        def __rfloordiv__(self, other):
+            _, _, _, result = run_summing(summing_code, abi, other + 10, other)
+            inner_results.append(result)
+            return other
+
+    jit_code, ops = floor_code
+    it = iter(range(20))
+    localsplus, stack = [20, 0, NestingDivisor(), NULL], [it]
+    record = enter(jit_code, floor_summing, localsplus, stack, ops["FOR_ITER"][0], abi)
+    assert record.kind == abi.EXIT_SIDE and record.target == ops["FOR_ITER"][0]
+    assert localsplus[1] == sum(range(20))
+    assert inner_results == [summing(i + 10, i) for i in range(20)]
