@@ -1106,7 +1106,7 @@ def op_CHECK_EG_MATCH(f, a, n):
         if isinstance(exc, BaseExceptionGroup):
             match, rest = exc, None
         else:
-            match = BaseExceptionGroup("", [exc])
+            match = BaseExceptionGroup("", (exc,))
             match.__traceback__ = exc.__traceback__
             rest = None
     elif isinstance(exc, BaseExceptionGroup):
@@ -1190,7 +1190,8 @@ def op_RAISE_VARARGS(f, a, n):
         exc = _get_handled()
         if exc is None:
             raise RuntimeError("No active exception to reraise")
-        raise _Unwind(exc, True)
+        # do_raise's re-raise goes straight to exception_unwind: no new traceback entry
+        raise _Unwind(exc, False)
     if a == 1:
         raise st.pop()
     cause = st.pop()
@@ -1399,9 +1400,6 @@ def _unpack_iterable(v, argcnt, argcntafter):
         w = _next(it, NULL)
         if w is NULL:
             return out
-        if type(v) is list or type(v) is tuple or type(v) is dict:
-            raise ValueError("too many values to unpack (expected %d, got %d)"
-                             % (argcnt, len(v)))
         raise ValueError("too many values to unpack (expected %d)" % argcnt)
     rest = list(it)
     if len(rest) < argcntafter:

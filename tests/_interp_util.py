@@ -1,0 +1,62 @@
+"""Helpers for the tier-1 tests: run source natively and in tier 1, capture what it did."""
+
+import contextlib
+import io
+import subprocess
+import sys
+import textwrap
+
+from cpjit import config
+from cpjit.interpreter import exec_code
+
+
+def _outcome(run, src, filename):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        try:
+            run(compile(src, filename, "exec"), {"__name__": "__main__"})
+            exc = None
+        except BaseException as e:  # noqa: BLE001 - comparing what escapes
+            exc = "%s: %s" % (type(e).__name__, e)
+    return out.getvalue(), exc
+
+
+def native(src, filename="<test>"):
+    return _outcome(exec, textwrap.dedent(src), filename)
+
+
+def tier1(src, policy="all", filename="<test>"):
+    old = config.current.tier1
+    config.current.tier1 = policy
+    try:
+        return _outcome(exec_code, textwrap.dedent(src), filename)
+    finally:
+        config.current.tier1 = old
+
+
+RUNNER = r'''
+import sys
+from cpjit.interpreter import exec_code, guest_traceback
+from cpjit import config
+config.current.tier1 = sys.argv[1]
+path = sys.argv[2]
+sys.argv = sys.argv[2:]
+src = open(path).read()
+g = {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__}
+try:
+    exec_code(compile(src, path, "exec"), g, depth=1)
+except SystemExit:
+    raise
+except BaseException as e:
+    e.__traceback__ = guest_traceback(e.__traceback__)
+    sys.excepthook(type(e), e, e.__traceback__)
+    sys.exit(1)
+'''
+
+
+def run_both(path, policy="all"):
+    """(native, tier 1) CompletedProcess of a script file, for byte-for-byte comparison."""
+    a = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120)
+    b = subprocess.run([sys.executable, "-c", RUNNER, policy, str(path)],
+                       capture_output=True, text=True, timeout=120)
+    return a, b
