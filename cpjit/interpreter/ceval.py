@@ -1283,12 +1283,7 @@ def op_MATCH_CLASS(f, a, n):
     names = st.pop()
     cls = st.pop()
     subject = st[-1]
-    attrs = _match_class(subject, cls, a, names)
-    if attrs is not None:
-        st[-1] = attrs
-        st.append(True)
-    else:
-        st.append(False)
+    st[-1] = _match_class(subject, cls, a, names)   # the attributes, or None
     return n
 
 
