@@ -381,3 +381,23 @@ def test_unknown_uop_and_trampoline_holes_are_refused():
         build([stencil("_OP", b"\xc3")], [UopInstruction("_MISSING")])
     with pytest.raises(jit.JitError, match="cannot compile an empty trace"):
         build([stencil("_OP", b"\xc3")], [])
+
+
+def test_64bit_pc_relative_and_got_base_kinds():
+    # fields only (never executed): PC64, GOTPCREL64, GOTPC32, GOTPC64, GOTOFF64
+    code = bytes(8) * 5
+    holes = [Hole(0, "R_X86_64_PC64", V.DATA, None, 8),
+             Hole(8, "R_X86_64_GOTPCREL64", V.ZERO, "PyLong_Type", 0),
+             Hole(16, "R_X86_64_GOTPC32", V.GOT, None, 3),
+             Hole(24, "R_X86_64_GOTPC64", V.GOT, None, -2),
+             Hole(32, "R_X86_64_GOTOFF64", V.CODE, None, 5)]
+    jc = one(code, holes, data=bytes(16))
+    base, lay = jc.entry, jc.layout
+    got = base + lay.got_offset
+    data = base + jc.placements[0].data_offset
+    assert field(None, jc, 0, "<q") == data + 8 - base
+    assert got_slots(jc) == [resolve_symbol("PyLong_Type")]      # GOTPCREL64 is never relaxed
+    assert field(None, jc, 8, "<q") == got - (base + 8)
+    assert field(None, jc, 16, "<i") == got + 3 - (base + 16)
+    assert field(None, jc, 24, "<q") == got - 2 - (base + 24)
+    assert field(None, jc, 32, "<q") == base + 5 - got
