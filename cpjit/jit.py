@@ -468,12 +468,25 @@ class JitCode:
         The references in `localsplus` and `stack` move into machine code and back
         (see cpjit_abi.h); on return they hold the state at the exit.  An error exit
         does not raise: the exception is in ExitRecord.exception (tier 1 sets lasti
-        from ExitRecord.target and raises it).
+        from ExitRecord.target and raises it).  `null` defaults to
+        cpjit.interpreter.frame.NULL, `stack_capacity` to code.co_stacksize.
         """
-        if self.region.freed:
-            raise JitError("this trace was freed")
-        if null is None:
-            null = _default_null()
+        return self._enter(localsplus, stack, code, func, globals, builtins, locals,
+                           _default_null() if null is None else null, instr_offset,
+                           code.co_stacksize if stack_capacity is None else stack_capacity)
+
+    def run_frame(self, frame, instr_offset=None):
+        """run() on a cpjit.interpreter.frame.Frame (at frame.lasti by default)."""
+        code = frame.code
+        return self._enter(frame.localsplus, frame.stack, code, frame.func, frame.globals,
+                           frame.builtins, frame.locals, _NULL_SENTINEL[0] if _NULL_SENTINEL
+                           else _default_null(),
+                           frame.lasti if instr_offset is None else instr_offset,
+                           code.co_stacksize)
+
+    def _enter(self, localsplus, stack, code, func, globals, builtins, locals, null,
+               instr_offset, stack_capacity):
+        """One entry through the trampoline (positional arguments: the hot path)."""
         try:
             state = _free_states.pop()
         except IndexError:
@@ -482,8 +495,7 @@ class JitCode:
         self._pack(buffer, self._input_offset, self.entry, self.executor_address, id(code),
                    0 if func is None else id(func), id(globals), id(builtins),
                    0 if locals is None else id(locals), id(localsplus), id(stack), id(null),
-                   code.co_stacksize if stack_capacity is None else stack_capacity,
-                   instr_offset, 0)
+                   stack_capacity, instr_offset, 0)
         try:
             _ACTIVE.append(None)         # inside the try: finally must pop it whatever comes
             self._call(state[2])
@@ -513,12 +525,6 @@ class JitCode:
             if _PENDING and not _ACTIVE:
                 jit_memory.release_all_deferred()
 
-    def run_frame(self, frame, instr_offset=None):
-        """run() on a cpjit.interpreter.frame.Frame."""
-        return self.run(frame.localsplus, frame.stack, frame.code, frame.globals,
-                        frame.builtins, func=frame.func, locals=frame.locals,
-                        instr_offset=frame.lasti if instr_offset is None else instr_offset)
-
     # ---- introspection -------------------------------------------------------------
     @property
     def placements(self):
@@ -544,6 +550,7 @@ class JitCode:
     # ---- freeing ------------------------------------------------------------------------
     def free(self):
         """Give the memory back (_PyJIT_Free); deferred while machine code runs."""
+        self._call = _refuse_freed          # later entries raise before any machine code
         self.region.free()
 
     @property
@@ -581,6 +588,10 @@ def compile_trace(trace, executor=None, *, stencils=None, memory=None):
         executor.jit_code = abi().ffi.cast("void *", region.address)
     return JitCode(trace, region, layout, patches, executor,
                    trampoline or _NoTrampoline())
+
+
+def _refuse_freed(state_address):
+    raise JitError("this trace was freed")
 
 
 class _NoTrampoline:
