@@ -453,3 +453,17 @@ def test_nested_entries_use_their_own_state(summing_code, floor_code, abi):
     assert record.kind == abi.EXIT_SIDE and record.target == ops["FOR_ITER"][0]
     assert localsplus[1] == sum(range(20))
     assert inner_results == [summing(i + 10, i) for i in range(20)]
+
+
+@pytest.mark.parametrize("tool", ["capstone", "objdump", "hex"])
+def test_disassembly_fallbacks(summing_code, tool):
+    import shutil
+    from cpjit import jit_disasm
+    if tool == "objdump" and shutil.which("objdump") is None:
+        with pytest.raises(FileNotFoundError):
+            jit_disasm.disassemble_jit_code(summing_code[0], tool=tool)
+        return
+    text = jit_disasm.disassemble_jit_code(summing_code[0], tool=tool)
+    assert "] _BINARY_OP_ADD_INT" in text and "; hole " in text
+    if tool != "hex":
+        assert "ret" in text or "jmp" in text
