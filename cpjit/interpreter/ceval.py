@@ -841,8 +841,9 @@ def op_CALL(f, a, n):
     del st[-argc - 2:]
     ct = type(callable_)
     if ct is _MethodType:
-        # PRECALL_BOUND_METHOD: call the function with self prepended.
-        args.insert(0, callable_.__self__)
+        # PRECALL_BOUND_METHOD: call the function with self prepended (slice assignment:
+        # no C call, which would count against the recursion limit).
+        args[0:0] = (callable_.__self__,)
         callable_ = callable_.__func__
         ct = type(callable_)
     if site.key is not (callable_.__code__ if ct is _FunctionType else ct):
@@ -850,11 +851,24 @@ def op_CALL(f, a, n):
     if kwnames is not None:
         f.kwnames = None
     if ct is _FunctionType:
-        info = _tier1_info(callable_.__code__)
-        if info is not None:
+        cell = _RECURSION.cell
+        if cell.value <= 0:
+            # At the limit, CPython's inlined call of a Python function fails like this.
+            # (No C function may be called before: 3.11 counts C calls too. Even making
+            # the exception object needs room on the host.)
+            cell.value += _HEADROOM
+            exc = RecursionError("maximum recursion depth exceeded")
+            cell.value -= _HEADROOM
+            raise exc
+        code = callable_.__code__
+        hit = _decisions.get(id(code))
+        if hit is None or hit[0] is not code or config.current.tier1 is not _decisions_policy[0]:
+            hit = _decide(code)
+        if hit[1] is not None:
             f.lasti = index * 2
             f.ip = n
-            return _call_tier1(f, callable_, info, args, kwnames)
+            return _call_tier1(f, callable_, hit[1], args, kwnames)
+        # (A native call from here counts one level, as CPython's inlined call does.)
     else:
         special = _INTERCEPTS.get(id(callable_))
         if special is not None and special[0] is callable_:
@@ -1616,22 +1630,28 @@ _decisions = {}
 _decisions_policy = [None]
 
 
-def _tier1_info(code):
-    """The CodeInfo if tier 1 runs ``code`` under the current policy, else None (native)."""
+def _decide(code):
+    """Decide (once per code object and policy) whether tier 1 runs ``code``:
+    returns ``(code, CodeInfo or None)`` and caches it."""
     policy = config.current.tier1
-    if _decisions_policy[0] != policy:
+    if policy is not _decisions_policy[0]:
         _decisions.clear()
         _decisions_policy[0] = policy
-    hit = _decisions.get(id(code))
-    if hit is not None and hit[0] is code:
-        return hit[1]
     info = None
     if not code.co_flags & CO_NATIVE_ONLY and not code.co_filename.startswith(_CPJIT_DIR):
         candidate = code_info(code)
         if policy == "all" or candidate.has_loop:
             info = candidate
-    _decisions[id(code)] = (code, info)
-    return info
+    hit = _decisions[id(code)] = (code, info)
+    return hit
+
+
+def _tier1_info(code):
+    """The CodeInfo if tier 1 runs ``code`` under the current policy, else None (native)."""
+    hit = _decisions.get(id(code))
+    if hit is None or hit[0] is not code or config.current.tier1 is not _decisions_policy[0]:
+        hit = _decide(code)
+    return hit[1]
 
 
 # =========================================================================================
@@ -1697,10 +1717,10 @@ _HEADROOM = 50
 def _call_tier1(f, func, info, args, kwnames):
     """Push a tier-1 frame for ``func`` above ``f`` (``_PyEvalFramePushAndInit``)."""
     cell = _RECURSION.cell
-    if cell.value <= 0:
-        raise RecursionError("maximum recursion depth exceeded")
     cell.value += _HEADROOM
     try:
+        if cell.value < _HEADROOM:      # this helper itself took one level
+            raise RecursionError("maximum recursion depth exceeded")
         new = _make_function_frame(func, info, args, kwnames)
     finally:
         cell.value -= _HEADROOM
