@@ -46,7 +46,7 @@ from cpjit.jit_symbols import UnresolvedSymbolError, resolve_symbol
 __all__ = [
     "UopInstruction", "ExitRecord", "JitCode", "compile_trace", "new_executor",
     "RelocationError", "RelocationRangeError", "UnknownRelocationError",
-    "UnresolvedSymbolError", "JitError", "abi", "memory_stats",
+    "UnresolvedSymbolError", "JitError", "abi", "memory_stats", "take_inlined_frames",
 ]
 
 TRAMPOLINE = "trampoline"
@@ -607,3 +607,13 @@ def memory_stats():
     m = jit_memory.memory
     return {"bytes_used": m.bytes_used, "bytes_mapped": m.bytes_mapped,
             "mappings": m.mapping_count()}
+
+
+def take_inlined_frames(record, null=None):
+    """The frames machine code pushed above the entry frame at this exit (inlined calls),
+    outermost first, as cpjit.jit_frames.InlinedFrame; their references move to Python
+    and the C frames are freed.  Call once per record; [] when record.frame is 0."""
+    if not record.frame:
+        return []
+    from cpjit.jit_frames import take_inlined_frames as take
+    return take(record, _default_null() if null is None else null, abi().ffi)

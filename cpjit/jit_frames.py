@@ -1,0 +1,75 @@
+"""Frames machine code hands back to Python when it exits inside an inlined call
+(CPython counterpart: the frame-rebuilding half of _PyOptimizer / deopt through
+_PUSH_FRAME, where tier 1 simply continues in the pushed _PyInterpreterFrame).
+
+When an exit happens with `state->exit_frame` not the entry frame, the trampoline
+writes the entry frame back into the tier-1 lists as usual and leaves the chain
+exit_frame -> previous -> ... (up to, not including, the entry frame) to Python:
+each `_cpjit_frame` owns references (its locals and stack slots, and f_code ..
+f_locals when `owns_refs`) and was allocated with PyMem_Malloc.  `take_inlined_frames`
+moves those references into Python lists (no refcount change, as the trampoline's
+write-back) and frees the C frames.
+"""
+
+import ctypes
+import dataclasses
+
+_py_decref = ctypes.pythonapi.Py_DecRef
+_py_decref.argtypes = [ctypes.c_void_p]
+_py_decref.restype = None
+_pymem_free = ctypes.pythonapi.PyMem_Free
+_pymem_free.argtypes = [ctypes.c_void_p]
+_pymem_free.restype = None
+
+
+@dataclasses.dataclass
+class InlinedFrame:
+    """One frame pushed by machine code, as Python objects (mirrors _cpjit_frame)."""
+
+    code: object
+    func: object
+    globals: object
+    builtins: object
+    locals: object
+    instr_offset: int
+    localsplus: list      # nlocalsplus entries (C NULL -> the NULL sentinel)
+    stack: list           # the value stack at the exit (C NULL -> the NULL sentinel)
+
+
+def _take(address, null, owned=True):
+    """The object at `address` (None for 0 -> `null`), taking over one reference."""
+    if not address:
+        return null
+    obj = ctypes.cast(address, ctypes.py_object).value     # a new reference...
+    if owned:
+        _py_decref(address)                                  # ...replaces the C one
+    return obj
+
+
+def take_inlined_frames(record, null, ffi):
+    """Move the frames above the entry frame into InlinedFrames, outermost first,
+    and free them.  `record` is the ExitRecord; [] when the exit is in the entry frame."""
+    address = record.frame
+    chain = []
+    while address:
+        frame = ffi.cast("_cpjit_frame *", address)
+        chain.append((address, frame))
+        address = int(ffi.cast("uintptr_t", frame.previous))
+    result = []
+    innermost = True
+    for address, frame in chain:             # innermost first
+        depth = record.stack_depth if innermost else frame.stacktop
+        innermost = False
+        n = frame.nlocalsplus
+        slots = [int(ffi.cast("uintptr_t", frame.localsplus[i])) for i in range(n + depth)]
+        owned = bool(frame.owns_refs)
+        header = [int(ffi.cast("uintptr_t", p)) for p in (
+            frame.f_code, frame.f_func, frame.f_globals, frame.f_builtins, frame.f_locals)]
+        code, func, globals_, builtins, locals_ = (
+            _take(p, None, owned) for p in header)
+        values = [_take(p, null) for p in slots]
+        result.append(InlinedFrame(code, func, globals_, builtins, locals_,
+                                   frame.instr_offset, values[:n], values[n:]))
+        _pymem_free(address)
+    result.reverse()
+    return result
