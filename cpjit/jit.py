@@ -29,6 +29,7 @@ from __future__ import annotations
 import collections
 import ctypes
 import dataclasses
+import platform
 import struct
 import sys
 import threading
@@ -334,7 +335,20 @@ def _render(layout, base):
     return buffer, patches
 
 
+# The relocation layer (cpjit.jit_relocations) and the memory layer (cpjit.jit_memory)
+# are x86-64 Linux; another host is another pair of modules, chosen here.
+SUPPORTED_HOSTS = {("Linux", "x86_64")}
+
+
+def _check_host():
+    host = (platform.system(), platform.machine())
+    if host not in SUPPORTED_HOSTS:
+        raise JitError("cpjit's JIT backend supports %s; this host is %s %s"
+                       % (", ".join("%s %s" % h for h in sorted(SUPPORTED_HOSTS)), *host))
+
+
 def _stitch(stencils, instructions, executor_address, memory):
+    _check_host()
     layout = _Layout(stencils, instructions, executor_address)
     if layout.code_end == 0:
         raise JitError("trace %s has no machine code at all (every stencil is empty)"

@@ -401,3 +401,10 @@ def test_64bit_pc_relative_and_got_base_kinds():
     assert field(None, jc, 16, "<i") == got + 3 - (base + 16)
     assert field(None, jc, 24, "<q") == got - 2 - (base + 24)
     assert field(None, jc, 32, "<q") == base + 5 - got
+
+
+def test_other_host_is_a_clear_error(monkeypatch):
+    import platform
+    monkeypatch.setattr(platform, "machine", lambda: "aarch64")
+    with pytest.raises(jit.JitError, match="supports Linux x86_64; this host is Linux aarch64"):
+        one(b"\xc3", [])
