@@ -1768,7 +1768,7 @@ def _run(entry):
         except _Unwind as u:
             exc = u.exc
             add_tb = u.add_tb
-            strip = False
+            strip = u.frame is not None      # executor errors: drop the executor's frames
             if u.frame is not None and u.frame is not f:
                 _account_switch(cell, f, u.frame)
                 f = u.frame

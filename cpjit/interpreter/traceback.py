@@ -63,9 +63,14 @@ def is_host_frame(pyframe):
     return os.path.dirname(pyframe.f_code.co_filename) == _HERE
 
 
+_PKG = os.path.dirname(_HERE) + os.sep
+
+
 def strip_host_entries(tb):
-    """Drop the leading entries that belong to the interpreter's own Python code."""
-    while tb is not None and os.path.dirname(tb.tb_frame.f_code.co_filename) == _HERE:
+    """Drop the leading entries that belong to cpjit's own Python code (this loop, its
+    handlers, a Python-level executor): a guest traceback goes from the guest frame
+    straight to the guest code it called."""
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_PKG):
         tb = tb.tb_next
     return tb
 
