@@ -15,7 +15,7 @@ veneer.  Which holes relax depends on where the region lands, so the GOT and
 the veneers are sized after placement: only slots actually used take room.
 
 The trampoline (the one C-ABI door, ``int trampoline(_cpjit_state *)``) is
-stitched once per process into its own region and shared by all traces: it
+stitched once per stencil table into its own region and shared by all traces: it
 reads the entry address from the state, so traces need no per-trace prologue
 and a linked side trace is just another entry address.  Python calls it through
 ctypes ``PYFUNCTYPE``, which keeps the GIL held (cffi and ``CFUNCTYPE`` release
@@ -373,6 +373,8 @@ _TRAMPOLINE_TYPE = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
 
 
 class _Trampoline:
+    """The stitched trampoline stencil and its ctypes caller (CPython: the shim)."""
+
     def __init__(self, stencil, memory):
         self.region, self.layout, self.patches = _stitch([stencil], [None], 0, memory)
         self.address = self.region.address
