@@ -710,21 +710,25 @@ def plot(report, path):
     fig, ax = plt.subplots(figsize=(min(16, 2 + 0.75 * len(names)), 5.5))
     shown = [1.0]
     legend = []
+    any_untraced = False
     for k, mode in enumerate(modes):
         offset = (k - (len(modes) - 1) / 2) * width
         available = report["modes"][mode]["available"]
-        xs, ys, problems = [], [], []
+        xs, ys, problems, untraced = [], [], [], []
         for i, bench in enumerate(benchmarks):
             cell = bench["results"][mode]
             if cell["status"] == OK and cell.get("ratio"):
                 xs.append(i + offset)
                 ys.append(cell["ratio"])
+                untraced.append(mode in EXPECTED_ENGINE and cell.get("counters") is not None
+                                and cell["counters"]["traces_created"] == 0)
             elif available:
                 problems.append((i + offset, cell["status"]))
         geo = report["geometric_mean_ratio"][mode]["ratio"]
         if geo:
             xs.append(len(benchmarks) + offset)
             ys.append(geo)
+            untraced.append(False)
         colour = MODE_COLOURS.get(mode, "grey")
         if available:
             legend.append(Patch(color=colour, label=mode))
@@ -732,6 +736,11 @@ def plot(report, path):
             legend.append(Patch(facecolor="white", edgecolor=colour, hatch="//",
                                 label="%s (not available)" % mode))
         bars = ax.bar(xs, ys, width, color=colour)
+        for bar, hatched in zip(bars, untraced):
+            if hatched:
+                bar.set_hatch("//")
+                bar.set_edgecolor("white")
+                any_untraced = True
         shown.extend(ys)
         for bar, y in zip(bars, ys):
             ax.annotate("%.1f" % y if y >= 10 else "%.2f" % y,
@@ -750,8 +759,12 @@ def plot(report, path):
     ax.set_xticklabels(names, rotation=30, ha="right")
     ax.set_ylabel("time / CPython %s time (log scale; below 1 = faster)" % report["python"])
     ax.set_title("cpjit bench: scale %g, %d run(s) per mode, median wall time, %s"
-                 % (report["scale"], report["runs"], report["date_utc"]))
-    ax.legend(handles=legend, loc="upper left")
+                 % (report["scale"], report["runs"], report["date_utc"]), pad=24)
+    if any_untraced:
+        legend.append(Patch(facecolor="grey", edgecolor="white", hatch="//",
+                            label="hatched: tier 2 made no trace (ran in tier 1)"))
+    ax.legend(handles=legend, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=len(legend),
+              fontsize=8, frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
