@@ -1850,6 +1850,7 @@ def exec_code(code, globals, locals=None, *, depth=None):
     info = code_info(code)
     frame = Frame(code, None, globals, b, locals, info)
     frame.is_entry = True
+    _introspect.install_guest_frame_hooks()
     return _run_entry(frame, depth)
 
 
@@ -1860,7 +1861,10 @@ def _run_entry(frame, depth):
     _RECURSION.cell = cell
     # The handlers run two host frames below this one; make them count as ``depth``.
     here = 0
-    fr = sys._getframe()
+    fr = _introspect._real_getframe()
+    # The guest's view below the entry frame: nothing for a script (``depth`` given, as
+    # CPython's __main__ has no Python caller), else the host caller of exec_code.
+    frame.host_back = fr if depth is None else None
     while fr is not None:
         here += 1
         fr = fr.f_back
@@ -1887,10 +1891,12 @@ def run_function(func, args=(), kwargs=None):
         args.extend(kwargs.values())
     frame = _make_function_frame(func, info, args, kwnames)
     frame.is_entry = True
+    _introspect.install_guest_frame_hooks()
     return _run_entry(frame, None)
 
 
-from .introspect import INTERCEPTS as _INTERCEPTS  # noqa: E402  (needs the names above)
+from . import introspect as _introspect  # noqa: E402  (needs the names above)
+from .introspect import INTERCEPTS as _INTERCEPTS  # noqa: E402
 
 
 def run_class_body(f, func, info, ns, index):

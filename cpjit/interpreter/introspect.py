@@ -163,22 +163,38 @@ class FrameProxy:
     """What ``sys._getframe()`` returns for a tier-1 frame: the attributes of a frame
     object a user reads (not a ``types.FrameType``: that type cannot be instantiated)."""
 
-    __slots__ = ("_frame",)
+    __slots__ = ("_frame", "_loop")
 
-    def __init__(self, frame):
+    def __init__(self, frame, loop=None):
         self._frame = frame
+        self._loop = loop     # the host frame of the loop running ``frame``, if known
+
+    @property
+    def f_lasti(self):
+        """Live, like a real frame's: while ``frame`` is the one its loop runs, the loop's
+        instruction index; else ``frame.lasti`` (exact while it waits on a callee)."""
+        loop = self._loop
+        if loop is not None:
+            loop_locals = loop.f_locals
+            if loop_locals.get("f") is self._frame:
+                i = loop_locals.get("i")
+                if type(i) is int and i >= 0:
+                    return i * 2
+        return self._frame.lasti
 
     f_code = property(lambda self: self._frame.code)
     f_globals = property(lambda self: self._frame.globals)
     f_builtins = property(lambda self: self._frame.builtins)
     f_locals = property(lambda self: frame_locals(self._frame))
-    f_lasti = property(lambda self: self._frame.lasti)
-    f_lineno = property(lambda self: self._frame.lineno)
+    f_lineno = property(lambda self: self._frame.info.line_of(self.f_lasti // 2))
     f_trace = None
 
     @property
     def f_back(self):
-        return _frame_back(self._frame)
+        f = self._frame
+        if f.back is not None:
+            return FrameProxy(f.back, self._loop)
+        return _wrap(_guest_caller(f.host_back)) if f.host_back is not None else None
 
     def clear(self):
         pass
@@ -186,57 +202,146 @@ class FrameProxy:
     def __repr__(self):
         f = self._frame
         return "<frame at 0x%x, file %r, line %d, code %s>" % (
-            id(self), f.code.co_filename, f.lineno, f.code.co_name)
+            id(self), f.code.co_filename, self.f_lineno, f.code.co_name)
 
 
-def _frame_back(f):
-    if f.back is not None:
-        return FrameProxy(f.back)
-    return f.host_back
+class HostFrameProxy:
+    """A real frame whose callers include tier-1 frames: its ``f_back`` skips cpjit's
+    own frames and goes through the tier-1 frames instead."""
+
+    __slots__ = ("_real",)
+
+    def __init__(self, real):
+        self._real = real
+
+    f_code = property(lambda self: self._real.f_code)
+    f_globals = property(lambda self: self._real.f_globals)
+    f_builtins = property(lambda self: self._real.f_builtins)
+    f_locals = property(lambda self: self._real.f_locals)
+    f_lasti = property(lambda self: self._real.f_lasti)
+    f_lineno = property(lambda self: self._real.f_lineno)
+    f_trace = property(lambda self: self._real.f_trace)
+
+    @property
+    def f_back(self):
+        return _wrap(_guest_caller(self._real))
+
+    def clear(self):
+        self._real.clear()
+
+    def __repr__(self):
+        return repr(self._real)
+
+
+_real_getframe = sys._getframe
+_PKG = __file__.rsplit("/", 2)[0] + "/"
+_run_code = []
+
+
+def _is_cpjit(code):
+    return code.co_filename.startswith(_PKG)
+
+
+def _guest_caller(real):
+    """The guest-visible frame that called host frame ``real`` (None at the bottom)."""
+    if not _run_code:
+        from . import ceval
+        _run_code.append(ceval._run.__code__)
+    run_code = _run_code[0]
+    fr = real.f_back
+    while fr is not None:
+        code = fr.f_code
+        if code is run_code:
+            # The loop's locals: ``f`` the running tier-1 frame, ``i`` the instruction it
+            # is executing (``f.lasti`` is only kept exact at calls).
+            tier1 = fr.f_locals.get("f")
+            if tier1 is not None:
+                return FrameProxy(tier1, fr)
+        elif not _is_cpjit(code):
+            return fr
+        fr = fr.f_back
+    return None
+
+
+def _wrap(fr):
+    """``fr`` itself if no tier-1 frame is among its callers, else a HostFrameProxy."""
+    if fr is None or type(fr) is FrameProxy:
+        return fr
+    x = fr.f_back
+    while x is not None:
+        if _is_cpjit(x.f_code):
+            return HostFrameProxy(fr)
+        x = x.f_back
+    return fr
+
+
+def _guest_back(fr):
+    if type(fr) is FrameProxy or type(fr) is HostFrameProxy:
+        return fr.f_back
+    return _wrap(_guest_caller(fr))
+
+
+def _loop_frame():
+    """The host frame of the innermost tier-1 loop (an intercept handler's caller's caller)."""
+    if not _run_code:
+        _guest_caller(_real_getframe())
+    fr = _real_getframe(1)
+    while fr is not None and fr.f_code is not _run_code[0]:
+        fr = fr.f_back
+    return fr
 
 
 def guest_frame(f, depth):
     """The frame ``depth`` levels above tier-1 frame ``f`` (0 = ``f``), or None."""
-    while depth > 0:
-        if f.back is None:
-            host = f.host_back
-            depth -= 1
-            while depth > 0 and host is not None:
-                host = host.f_back
-                depth -= 1
-            return host
-        f = f.back
+    fr = FrameProxy(f, _loop_frame())
+    while depth > 0 and fr is not None:
+        fr = _guest_back(fr)
         depth -= 1
-    return FrameProxy(f)
+    return fr
 
 
-@_intercept(sys._getframe)
-def _getframe(f, args, kwnames, n, index):
-    _no_kwargs("_getframe", kwnames)
-    depth = args[0] if args else 0
-    if len(args) > 1:
-        raise TypeError("_getframe expected at most 1 argument, got %d" % len(args))
+def guest_getframe(depth=0):
+    """``sys._getframe`` seeing tier-1 frames (installed as ``sys._getframe`` while tier 1 runs)."""
     depth = depth.__index__() if type(depth) is not int else depth
-    fr = guest_frame(f, depth) if depth >= 0 else FrameProxy(f)
+    fr = _real_getframe(1)
+    if _is_cpjit(fr.f_code):
+        fr = _guest_caller(fr)
+    else:
+        fr = _wrap(fr)
+    while depth > 0 and fr is not None:
+        fr = _guest_back(fr)
+        depth -= 1
     if fr is None:
         raise ValueError("call stack is not deep enough")
     return fr
 
 
-@_intercept(warnings.warn)
-def _warn(f, args, kwnames, n, index):
-    """``warnings.warn`` with the guest's frames for ``stacklevel`` (``setup_context``)."""
-    kw = _kw(args, kwnames)
-    names = ("message", "category", "stacklevel", "source")
-    params = dict(zip(names, args))
-    for k, v in kw.items():
-        if k not in names:
-            raise TypeError("warn() got an unexpected keyword argument '%s'" % k)
-        params[k] = v
-    message = params["message"]
-    category = params.get("category")
-    stacklevel = params.get("stacklevel", 1)
-    source = params.get("source")
+@_intercept(sys._getframe)
+def _getframe(f, args, kwnames, n, index):
+    _no_kwargs("_getframe", kwnames)
+    if len(args) > 1:
+        raise TypeError("_getframe expected at most 1 argument, got %d" % len(args))
+    depth = args[0] if args else 0
+    depth = depth.__index__() if type(depth) is not int else depth
+    fr = guest_frame(f, max(depth, 0))
+    if fr is None:
+        raise ValueError("call stack is not deep enough")
+    return fr
+
+
+INTERCEPTS[id(guest_getframe)] = (guest_getframe, _getframe)
+
+
+def _is_internal_frame(fr):
+    """``is_internal_frame`` in _warnings.c: importlib's bootstrap frames."""
+    if fr is None:
+        return False
+    filename = fr.f_code.co_filename
+    return "importlib" in filename and "_bootstrap" in filename
+
+
+def _warn_at(fr, stacklevel, message, category, source):
+    """``setup_context`` + ``warn_explicit`` from guest-visible frame ``fr`` (level 1)."""
     if isinstance(message, Warning):
         category = type(message)
     if category is None:
@@ -244,7 +349,16 @@ def _warn(f, args, kwnames, n, index):
     if not (isinstance(category, type) and issubclass(category, Warning)):
         raise TypeError("category must be a Warning subclass, not '%s'"
                         % type(category).__name__)
-    fr = guest_frame(f, stacklevel - 1) if stacklevel >= 1 else FrameProxy(f)
+    if stacklevel <= 0 or _is_internal_frame(fr):
+        while stacklevel > 1 and fr is not None:
+            fr = _guest_back(fr)
+            stacklevel -= 1
+    else:
+        while stacklevel > 1 and fr is not None:
+            fr = _guest_back(fr)
+            while fr is not None and _is_internal_frame(fr):
+                fr = _guest_back(fr)
+            stacklevel -= 1
     if fr is None:
         globals_ = sys.__dict__
         filename = "sys"
@@ -259,23 +373,60 @@ def _warn(f, args, kwnames, n, index):
     registry = globals_.get("__warningregistry__")
     if registry is None:
         registry = globals_["__warningregistry__"] = {}
-    warnings.warn_explicit(message, category, filename, lineno, module, registry,
-                           globals_, source)
-    return None
+    _real_warn_explicit(message, category, filename, lineno, module, registry, globals_, source)
+
+
+_real_warn = warnings.warn
+_real_warn_explicit = warnings.warn_explicit
+
+
+def guest_warn(message, category=None, stacklevel=1, source=None):
+    """``warnings.warn`` seeing tier-1 frames (installed while tier 1 runs)."""
+    fr = _real_getframe(1)
+    fr = _guest_caller(fr) if _is_cpjit(fr.f_code) else _wrap(fr)
+    _warn_at(fr, stacklevel, message, category, source)
+
+
+def _warn(f, args, kwnames, n, index):
+    """``warnings.warn`` called from tier-1 code."""
+    kw = _kw(args, kwnames)
+    names = ("message", "category", "stacklevel", "source")
+    if len(args) > 4:
+        raise TypeError("warn() takes at most 4 arguments (%d given)" % len(args))
+    params = dict(zip(names, args))
+    for k, v in kw.items():
+        if k not in names:
+            raise TypeError("warn() got an unexpected keyword argument '%s'" % k)
+        params[k] = v
+    if "message" not in params:
+        raise TypeError("warn() missing required argument 'message' (pos 1)")
+    _warn_at(FrameProxy(f, _loop_frame()), params.get("stacklevel", 1), params["message"],
+             params.get("category"), params.get("source"))
+
+
+INTERCEPTS[id(_real_warn)] = (_real_warn, _warn)
+INTERCEPTS[id(guest_warn)] = (guest_warn, _warn)
+
+_installed = []
+
+
+def install_guest_frame_hooks():
+    """Make ``sys._getframe`` and ``warnings.warn`` see tier-1 frames for every caller
+    (natively run library code too: ``collections.namedtuple``'s ``__module__``,
+    ``logging``'s caller file and line, ``warnings.warn(stacklevel=2)``...).
+    Idempotent; done by ``exec_code``. Outside tier 1 they answer as the originals."""
+    if _installed:
+        return
+    _installed.append(True)
+    sys._getframe = guest_getframe
+    warnings.warn = guest_warn
 
 
 def _currentframe(f, args, kwnames, n, index):
     if args or kwnames:
         raise TypeError("currentframe() takes 0 positional arguments but %d were given"
                         % len(args))
-    return FrameProxy(f)
-
-
-def register_inspect(module):
-    """Intercept ``inspect.currentframe`` (called when ``inspect`` is imported)."""
-    fn = getattr(module, "currentframe", None)
-    if fn is not None:
-        INTERCEPTS[id(fn)] = (fn, _currentframe)
+    return FrameProxy(f, _loop_frame())
 
 
 # --- class bodies -----------------------------------------------------------------------
