@@ -158,10 +158,6 @@ def load_tier1():
     """Return tier 1's ``exec_code(code, globals, locals=None)``; never a silent fallback."""
     from cpjit import interpreter
     exec_code = getattr(interpreter, "exec_code", None)
-    if exec_code is None and os.environ.get("CPJIT_TEMPORARY_NATIVE_TIER1") == "1":
-        # TEMPORARY, development only, opt-in: builtins.exec stands in for tier 1 until
-        # cpjit.interpreter.exec_code lands. Remove once it has.
-        return lambda code, globals_, locals_=None: exec(code, globals_, locals_)
     if exec_code is None:
         raise ImportError("cpjit.interpreter has no exec_code(): tier 1 is not available")
     return exec_code
@@ -179,8 +175,10 @@ def enable_tier2(cfg, stats):
         return
     try:
         from cpjit import optimizer
-    except ImportError as exc:
-        stats["tier2_unavailable"] = "cannot import cpjit.optimizer: %s" % exc
+    except ModuleNotFoundError as exc:
+        if exc.name != "cpjit.optimizer":
+            raise  # tier 2 is there but broken: that is a bug to see, not a mode to skip
+        stats["tier2_unavailable"] = "no cpjit.optimizer module"
         return
     enable = getattr(optimizer, "enable", None)
     if enable is None:
@@ -334,9 +332,22 @@ def compile_main(source, filename):
     return compile(source, filename, "exec", dont_inherit=True)
 
 
-def run_code(exec_code, code, main_globals):
-    """``run_eval_code_obj``: run the module code; report a KeyboardInterrupt left uncaught."""
-    exec_code(code, main_globals)
+def _accepts_depth(exec_code):
+    code = getattr(exec_code, "__code__", None)
+    return code is not None and "depth" in code.co_varnames[:code.co_argcount
+                                                          + code.co_kwonlyargcount]
+
+
+def run_code(exec_code, code, main_globals, depth=1):
+    """``run_eval_code_obj``: run the module code in tier 1.
+
+    ``depth`` is the frame depth python would run it at (1 for a script's module code,
+    3 under runpy), so the recursion limit counts the program's frames, not cpjit's.
+    """
+    if _accepts_depth(exec_code):
+        exec_code(code, main_globals, depth=depth)
+    else:
+        exec_code(code, main_globals)
 
 
 def run_file(inv, exec_code):
@@ -447,7 +458,14 @@ def _run_with_runpy(modname, alter_argv, exec_code):
     runpy's own frames (``<frozen runpy>``) are then the ones python shows in tracebacks.
     """
     import runpy
-    runpy.exec = lambda code, globals_, locals_=None: exec_code(code, globals_, locals_)
+
+    def exec_in_tier1(code, globals_, locals_=None):
+        # runpy._run_code calls exec(code, run_globals) two frames below python's
+        # pymain_run_module: the module code runs at depth 3.
+        if locals_ is None:
+            return run_code(exec_code, code, globals_, depth=3)
+        return exec_code(code, globals_, locals_)
+    runpy.exec = exec_in_tier1
     try:
         runpy._run_module_as_main(modname, alter_argv=alter_argv)
     finally:
@@ -510,13 +528,13 @@ def report_stats_at_exit(cfg, stats):
     ``CPJIT_STATS_FILE`` the JSON goes to that file and stderr stays python's.
     """
     import atexit
+    import json  # now: at exit the program may have broken what an import needs
     import time
     started = time.perf_counter()
 
     def report():
         stats["time_total_s"] = time.perf_counter() - started
         collect_stats(stats)
-        import json
         if cfg.stats_file:
             try:
                 with open(cfg.stats_file, "w") as f:

@@ -1,0 +1,2 @@
+import sys
+print("package main", __name__, __package__, __spec__.name, sys.argv[1:])
