@@ -1123,7 +1123,7 @@ def run(state, frame, executor, lltrace=0):
             n = inst.oparg
             if n:
                 del f.stack[-n:]
-            f.lasti = inst.operand * 2
+            f.lasti = inst.operand
             state.kwnames = None
             exc.__traceback__ = strip_internal_traceback(exc.__traceback__)
             state.error = exc
