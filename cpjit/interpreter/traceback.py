@@ -8,6 +8,7 @@ first line, line table and position table, so the printed entry (line, source te
 
 import ctypes
 import os
+import threading
 import types
 
 from .opcodes311 import CACHE_ENTRIES, CO_NATIVE_ONLY, OPMAP
@@ -46,16 +47,44 @@ def _stub_code(info, lasti):
     return stub
 
 
+def _stub_runner():
+    """Runs stubs from a generator: a finished frame keeps a link to the frame object of
+    its caller (``f_back``), and a suspended generator's frame links to nothing, so the
+    stub frames do not keep the interpreter's own frames (and their locals) alive."""
+    result = None
+    while True:
+        fn = yield result
+        result = None
+        try:
+            fn()
+        except NameError as e:
+            result = e.__traceback__.tb_next.tb_frame
+        fn = None
+
+
+_runners = threading.local()
+
+
 def stub_frame(frame, lasti):
     """A real, finished frame object standing for tier-1 ``frame`` stopped at ``lasti``."""
     stub = _stub_code(frame.info, lasti)
     closure = tuple(types.CellType() for _ in stub.co_freevars) or None
     fn = types.FunctionType(stub, frame.globals, stub.co_name, None, closure)
+    runner = getattr(_runners, "gen", None)
+    if runner is None:
+        runner = _runners.gen = _stub_runner()
+        next(runner)
     try:
-        fn()
-    except NameError as e:
-        return e.__traceback__.tb_next.tb_frame
-    raise AssertionError("traceback stub did not raise")
+        result = runner.send(fn)
+    except ValueError:          # re-entered (a signal handler raising mid-way): run directly
+        try:
+            fn()
+        except NameError as e:
+            return e.__traceback__.tb_next.tb_frame
+        result = None
+    if result is None:
+        raise AssertionError("traceback stub did not raise")
+    return result
 
 
 def is_host_frame(pyframe):
