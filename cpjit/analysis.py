@@ -4,6 +4,8 @@ Minimal for now, and switched off with ``CPJIT_UOPS_OPTIMIZE=0`` (``PYTHON_UOPS_
 
 - ``remove_redundant_to_bool``: ``_TO_BOOL`` after a uop whose result is an exact bool
   (int/float/str comparisons, ``is``, ``in``, ``not``) is dropped.
+- ``remove_unneeded_local_checks``: ``_LOAD_FAST_CHECK`` becomes ``_LOAD_FAST`` for
+  arguments and locals stored earlier in the trace (never deleted in the code).
 - ``remove_unneeded_set_ip``: ``_CHECK_VALIDITY_AND_SET_IP`` before an instruction whose
   uops can neither exit, deopt nor raise, nor escape into arbitrary code, becomes a NOP
   when nothing since the previous check could have invalidated the executor
@@ -21,7 +23,7 @@ _BOOL_PRODUCERS = frozenset(["_COMPARE_OP_INT", "_COMPARE_OP_FLOAT", "_COMPARE_O
 # Uops that cannot run arbitrary Python code (no escapes): nothing they do can
 # invalidate an executor.
 _NO_ESCAPE = frozenset([
-    "_NOP", "_LOAD_FAST", "_STORE_FAST", "_LOAD_CONST", "_LOAD_CONST_INLINE", "_PUSH_NULL",
+    "_NOP", "_LOAD_FAST", "_LOAD_FAST_CHECK", "_STORE_FAST", "_LOAD_CONST", "_LOAD_CONST_INLINE", "_PUSH_NULL",
     "_COPY", "_SWAP", "_GUARD_BOTH_INT", "_GUARD_BOTH_FLOAT", "_GUARD_TOS_INT",
     "_BINARY_OP_ADD_INT", "_BINARY_OP_SUBTRACT_INT", "_BINARY_OP_MULTIPLY_INT",
     "_BINARY_OP_ADD_FLOAT", "_BINARY_OP_SUBTRACT_FLOAT", "_BINARY_OP_MULTIPLY_FLOAT",
@@ -34,6 +36,7 @@ _NO_ESCAPE = frozenset([
 def analyze_and_optimize(frame, buffer, dependencies):
     """``_Py_uop_analyze_and_optimize``: run the passes in order; returns the buffer."""
     remove_redundant_to_bool(buffer)
+    remove_unneeded_local_checks(frame, buffer)
     remove_unneeded_set_ip(buffer)
     return buffer
 
@@ -55,6 +58,37 @@ def remove_redundant_to_bool(buffer):
             continue
         if inst.name != "_NOP":
             previous = inst.name
+
+
+def remove_unneeded_local_checks(frame, buffer):
+    """``_LOAD_FAST_CHECK`` -> ``_LOAD_FAST`` where the local is surely bound.
+
+    In the trace's own frame (before any ``_PUSH_FRAME``), a local is bound when it is
+    an argument or was stored earlier in the trace, and the code never deletes it.
+    """
+    code = frame.code
+    deleted = _deleted_locals(code)
+    nargs = code.co_argcount + code.co_kwonlyargcount
+    nargs += bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)
+    bound = set(i for i in range(nargs) if i not in deleted and i not in _cells(code))
+    for inst in buffer:
+        name = inst.name
+        if name == "_PUSH_FRAME":
+            break
+        if name == "_STORE_FAST" and inst.oparg not in deleted:
+            bound.add(inst.oparg)
+        elif name == "_LOAD_FAST_CHECK" and inst.oparg in bound:
+            inst.name = "_LOAD_FAST"
+
+
+def _deleted_locals(code):
+    import dis
+    return set(i.arg for i in dis.get_instructions(code) if i.opname == "DELETE_FAST")
+
+
+def _cells(code):
+    """Argument slots that MAKE_CELL turns into cells (LOAD_FAST never reads them)."""
+    return set(i for i, name in enumerate(code.co_varnames) if name in code.co_cellvars)
 
 
 def remove_unneeded_set_ip(buffer):

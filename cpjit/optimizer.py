@@ -296,6 +296,11 @@ class UOpOptimizer(Optimizer):
     """``_PyUOpOptimizer_Type``: projects traces (``uop_optimize``)."""
 
     def optimize_trace(self, frame, start, src, progress_needed):
+        # The executor of a loop sits on its back edge (src), not at the trace's first
+        # instruction: an exit there is progress already, so the first instruction may
+        # keep its specialization.  Side traces (src None) must make progress.
+        if src is not None and src != start:
+            progress_needed = False
         return uop_optimize(self, frame, start, progress_needed)
 
 
@@ -498,8 +503,15 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
         offset = index * 2
         exit_target = offset
         if op == ENTER_EXECUTOR:
-            # Stitch: end here, the exit re-enters through the other executor.
+            # Stitch: end here, the exit re-enters through the other executor.  When
+            # that executor sits on a back edge, its JUMP_BACKWARD's periodic check is
+            # done here, so that the exit can be linked straight to it.
             reason = "ENTER_EXECUTOR"
+            other = info.executors[oparg]
+            if OPNAME[other.original_opcode] == "JUMP_BACKWARD" and \
+                    (supports is None or supports("_CHECK_PERIODIC")):
+                add("_CHECK_PERIODIC", 0, 0, offset)
+                first = False
             break
         opname = OPNAME[op]
         if not reserve(2):
@@ -1104,13 +1116,11 @@ class JitEngine:
                     exit = owner.exits[record.index]
                     side = exit.executor
                     if side is None or not side.valid:
+                        # Stitched to the executor at the exit's target (the trace did
+                        # that back edge's periodic check before this exit).
                         side = uint.executor_at(frame, record.target)
-                        if side is not None and side.jit_code is not None:
-                            # Stitched to the executor at the exit's target: entered
-                            # from Python (not linked in machine code), so the loop's
-                            # back edge keeps its periodic check.
-                            code = side.jit_code
-                            continue
+                        if side is not None:
+                            exit.executor = side
                     if side is None and uint._exit_is_hot(exit):
                         side = side_exit_optimize(exit, frame)
                         if side is None:

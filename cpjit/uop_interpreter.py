@@ -1316,3 +1316,32 @@ def _new_callee_frame(func, args, caller):
     callee = Frame(code, func, func.__globals__, func.__builtins__, None, info)
     callee.localsplus[:len(args)] = args
     return callee
+
+
+def _merge_dsl_metadata():
+    """Take the flags of the C definitions too (``stencils/uops/*.c``, ``cpjit.uops.UOPS``).
+
+    The JIT runs the same trace records, so a stub a C body may jump to (an exit or an
+    error target) must exist even where the Python body cannot fail.
+    """
+    try:
+        from cpjit.uops import UOPS
+    except Exception:         # no DSL files (or a broken one): Python metadata alone
+        return
+    for name, info in UOPS.items():
+        d = UOP_DEFS.get(name)
+        if d is None:
+            continue
+        if info.has("HAS_EXIT"):
+            d.flags |= HAS_EXIT
+        if info.has("HAS_DEOPT"):
+            d.flags |= HAS_DEOPT
+        if info.has("HAS_ERROR") and not d.flags & HAS_ERROR:
+            d.flags |= HAS_ERROR
+            if info.has("ERROR_NO_POP"):
+                d.flags |= ERROR_NO_POP
+            else:
+                d.pops = info.num_popped
+
+
+_merge_dsl_metadata()
