@@ -96,3 +96,28 @@ def test_frames_are_proxies_the_documented_difference():
     exec_code(compile("import sys\nfr = sys._getframe()\nline = fr.f_lineno\n", "<p>", "exec"), g)
     assert type(g["fr"]) is FrameProxy and not isinstance(g["fr"], types.FrameType)
     assert g["line"] == 3 and g["fr"].f_globals is g and g["fr"].f_code.co_filename == "<p>"
+
+
+def test_tier1_in_two_threads_keeps_each_threads_recursion_count():
+    import sys
+    import threading
+    from cpjit.interpreter import run_function
+
+    def depth(n):
+        for _ in range(1):
+            pass
+        return 1 if n == 0 else 1 + depth(n - 1)
+
+    results = []
+
+    def worker():
+        results.append(run_function(depth, (200,)))
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [201] * 3
+    before = sys.getrecursionlimit()
+    assert run_function(depth, (100,)) == 101
+    assert sys.getrecursionlimit() == before

@@ -10,6 +10,7 @@ run. Exceptions raised by handlers are unwound here with the code's exception ta
 import builtins as _builtins_module
 import operator
 import sys
+import threading
 import types
 
 from cpjit import config
@@ -851,7 +852,7 @@ def op_CALL(f, a, n):
     if kwnames is not None:
         f.kwnames = None
     if ct is _FunctionType:
-        cell = _RECURSION.cell
+        cell = f.rcell
         if cell.value <= 0:
             # At the limit, CPython's inlined call of a Python function fails like this.
             # (No C function may be called before: 3.11 counts C calls too. Even making
@@ -1050,18 +1051,18 @@ def op_PUSH_EXC_INFO(f, a, n):
     v = st[-1]
     st[-1] = _get_handled()
     st.append(v)
-    _set_handled_roomy(v)
+    _set_handled_roomy(f, v)
     return n
 
 
 def op_POP_EXCEPT(f, a, n):
-    _set_handled_roomy(f.stack.pop())
+    _set_handled_roomy(f, f.stack.pop())
     return n
 
 
-def _set_handled_roomy(v):
+def _set_handled_roomy(f, v):
     """``_set_handled`` with room for the ctypes call even at the guest's recursion limit."""
-    cell = _RECURSION.cell
+    cell = f.rcell
     cell.value += _HEADROOM
     try:
         _set_handled(v)
@@ -1139,7 +1140,7 @@ def op_CHECK_EG_MATCH(f, a, n):
     else:
         st[-1] = rest
         st.append(match)
-        _set_handled_roomy(match)
+        _set_handled_roomy(f, match)
     return n
 
 
@@ -1703,10 +1704,7 @@ def _make_function_frame(func, info, args, kwnames):
     return new
 
 
-class _Depth:
-    """This thread's recursion accounting while tier 1 runs (``tstate->recursion_remaining``)."""
 
-    __slots__ = ("cell",)
 
 
 # Room for the interpreter's own helper calls (making a frame, binding arguments,
@@ -1716,7 +1714,7 @@ _HEADROOM = 50
 
 def _call_tier1(f, func, info, args, kwnames):
     """Push a tier-1 frame for ``func`` above ``f`` (``_PyEvalFramePushAndInit``)."""
-    cell = _RECURSION.cell
+    cell = f.rcell
     cell.value += _HEADROOM
     try:
         if cell.value < _HEADROOM:      # this helper itself took one level
@@ -1726,11 +1724,9 @@ def _call_tier1(f, func, info, args, kwnames):
         cell.value -= _HEADROOM
     cell.value -= 1
     new.back = f
+    new.rcell = cell
     f.switch = new
     return -1
-
-
-_RECURSION = _Depth()
 
 
 # =========================================================================================
@@ -1754,10 +1750,19 @@ def _account_switch(cell, old, new):
     cell.value += hops
 
 
+def _adopt(frame, cell):
+    """Give frames made outside tier 1 (by an executor) what the loop needs."""
+    while frame is not None and frame.rcell is None:
+        frame.rcell = cell
+        if frame.dispatch is None:
+            frame.dispatch = code_info(frame.code).dispatch
+        frame = frame.back
+
+
 def _run(entry):
     """Run tier-1 frames from ``entry`` until it returns; returns its value or raises."""
     f = entry
-    cell = _RECURSION.cell
+    cell = entry.rcell
     while True:
         dispatch = f.dispatch
         i = f.ip
@@ -1771,6 +1776,7 @@ def _run(entry):
             strip = u.frame is not None      # executor errors: drop the executor's frames
             if u.frame is not None and u.frame is not f:
                 _account_switch(cell, f, u.frame)
+                _adopt(u.frame, cell)
                 f = u.frame
             if u.index is not None:
                 i = u.index
@@ -1786,7 +1792,8 @@ def _run(entry):
             if nxt is f.back:
                 cell.value += 1          # a return: the callee's frame is gone
             elif nxt.back is not f:
-                _account_switch(cell, f, nxt)
+                _account_switch(cell, f, nxt)     # an executor's exit in an inlined call
+                _adopt(nxt, cell)
             f = nxt
             continue
         # --- exception_unwind (outside the host's except block, so that the handled
@@ -1857,8 +1864,7 @@ def exec_code(code, globals, locals=None, *, depth=None):
 def _run_entry(frame, depth):
     """Run an entry frame with the recursion count of ``depth`` (see exec_code)."""
     cell = objlayout.recursion_remaining_cell()
-    saved_cell = getattr(_RECURSION, "cell", None)
-    _RECURSION.cell = cell
+    frame.rcell = cell
     # The handlers run two host frames below this one; make them count as ``depth``.
     here = 0
     fr = _introspect._real_getframe()
@@ -1875,8 +1881,6 @@ def _run_entry(frame, depth):
         return _run(frame)
     finally:
         cell.value -= delta
-        if saved_cell is not None:
-            _RECURSION.cell = saved_cell
 
 
 def run_function(func, args=(), kwargs=None):
@@ -1905,7 +1909,7 @@ def run_class_body(f, func, info, ns, index):
     body = Frame(info.code, func, func.__globals__, func.__builtins__, ns, info)
     body.is_entry = True
     body.back = f
-    cell = _RECURSION.cell
+    body.rcell = cell = f.rcell
     if cell.value <= 0:
         raise RecursionError("maximum recursion depth exceeded")
     # Host frames between this handler and the nested loop's handlers: see _run_entry.

@@ -36,6 +36,7 @@ class Frame:
         "is_entry",      # exec_code's frame: returning from it leaves the loop
         "host_back",     # entry frames: the host frame that called into tier 1
         "locals_snapshot",  # functions: the dict locals() returns (as f_locals in CPython)
+        "rcell",         # ctypes alias of this thread's tstate->recursion_remaining
     )
 
     def __init__(self, code, func, globals, builtins, locals, info):
@@ -57,6 +58,7 @@ class Frame:
         self.is_entry = False
         self.host_back = None
         self.locals_snapshot = None
+        self.rcell = None
 
     @property
     def lineno(self):
