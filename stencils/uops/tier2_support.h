@@ -1,0 +1,184 @@
+/* tier2_support.h -- helpers for the tier-2 uops of tier2_*.c (issue 4 stencils).
+ *
+ * Included (through the #include line of tier2_generic.c) in every stencil
+ * after Python.h, cpjit.h and cpjit_uop_support.h.  Everything here is
+ * static inline: a stencil only carries what its body uses.
+ *
+ * Error convention shared with cpjit/uop_interpreter.py (the spec) and
+ * cpjit/optimizer.py's prepare_for_execution: a uop that fails leaves ALL
+ * its inputs on the stack (alive) and jumps to its error target; the
+ * _ERROR_POP_N stub there pops and releases exactly the uop's inputs
+ * (oparg = num_popped of the reference uop).  So the bodies here fail with
+ * ERROR_NO_POP() before DECREF_INPUTS(), never with a popping ERROR_IF.
+ */
+#ifndef CPJIT_TIER2_SUPPORT_H
+#define CPJIT_TIER2_SUPPORT_H
+
+#include <string.h>
+
+/* The code object of the frame the uop runs on (entry or inlined frame). */
+#define CPJIT_CODE()       ((PyCodeObject *)frame->f_code)
+#define CPJIT_NAME(i)      PyTuple_GET_ITEM(CPJIT_CODE()->co_names, (i))
+#define CPJIT_CONST(i)     PyTuple_GET_ITEM(CPJIT_CODE()->co_consts, (i))
+
+/* KW_NAMES -> CALL: the keyword-name tuple (borrowed from co_consts) lives in
+ * a scratch slot of the state; _START_EXECUTOR clears it on every entry. */
+#define CPJIT_KWNAMES      (*(PyObject **)&state->reserved[0])
+
+/* Messages of Python/ceval.c (3.11). */
+#define CPJIT_NAME_ERROR_MSG "name '%.200s' is not defined"
+#define CPJIT_UNBOUNDLOCAL_ERROR_MSG \
+    "cannot access local variable '%s' where it is not associated with a value"
+#define CPJIT_UNBOUNDFREE_ERROR_MSG \
+    "cannot access free variable '%s' where it is not associated with a value" \
+    " in enclosing scope"
+
+/* ceval.c's format_exc_check_arg: the message with the name, and for a
+ * NameError the `name` attribute (tracebacks use it for suggestions). */
+static inline void
+cpjit_format_exc_check_arg(PyObject *exc, const char *format, PyObject *name)
+{
+    const char *text = PyUnicode_AsUTF8(name);
+    if (text == NULL) {
+        return;
+    }
+    PyErr_Format(exc, format, text);
+    if (exc == PyExc_NameError) {
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        PyErr_NormalizeException(&type, &value, &tb);
+        if (value != NULL && PyErr_GivenExceptionMatches(value, PyExc_NameError)
+                && ((PyNameErrorObject *)value)->name == NULL) {
+            (void)PyObject_SetAttrString(value, "name", name);
+            PyErr_Clear();
+        }
+        PyErr_Restore(type, value, tb);
+    }
+}
+
+/* ceval.c's format_exc_unbound: an empty cell or local slot `index`. */
+static inline void
+cpjit_format_exc_unbound(PyCodeObject *code, int index)
+{
+    if (PyErr_Occurred()) {
+        return;
+    }
+    PyObject *name = PyTuple_GET_ITEM(code->co_localsplusnames, index);
+    if (index < code->co_nplaincellvars + code->co_nlocals) {
+        cpjit_format_exc_check_arg(PyExc_UnboundLocalError,
+                                   CPJIT_UNBOUNDLOCAL_ERROR_MSG, name);
+    }
+    else {
+        cpjit_format_exc_check_arg(PyExc_NameError, CPJIT_UNBOUNDFREE_ERROR_MSG, name);
+    }
+}
+
+/* Look `name` up in a namespace that may not be an exact dict.  Returns a new
+ * reference, or NULL: with an error set, or without one when absent. */
+static inline PyObject *
+cpjit_mapping_lookup(PyObject *mapping, PyObject *name)
+{
+    if (PyDict_CheckExact(mapping)) {
+        return Py_XNewRef(PyDict_GetItemWithError(mapping, name));
+    }
+    PyObject *value = PyObject_GetItem(mapping, name);
+    if (value == NULL && PyErr_ExceptionMatches(PyExc_KeyError)) {
+        PyErr_Clear();
+    }
+    return value;
+}
+
+/* ceval.c's unpack_iterable: `before` items, then (after >= 0) a list of the
+ * rest and `after` more.  Items are stored downwards from top[-1] (the first
+ * item lands highest, as UNPACK_SEQUENCE wants).  0 on success; -1 with an
+ * error set, every item it stored released. */
+static inline int
+cpjit_unpack_iterable(PyObject *seq, int before, int after, PyObject **top)
+{
+    PyObject **slot = top;
+    PyObject *it = PyObject_GetIter(seq);
+    if (it == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError) && Py_TYPE(seq)->tp_iter == NULL
+                && !PySequence_Check(seq)) {
+            PyErr_Format(PyExc_TypeError, "cannot unpack non-iterable %.200s object",
+                         Py_TYPE(seq)->tp_name);
+        }
+        return -1;
+    }
+    int got = 0;
+    for (; got < before; got++) {
+        PyObject *item = PyIter_Next(it);
+        if (item == NULL) {
+            if (!PyErr_Occurred()) {
+                if (after < 0) {
+                    PyErr_Format(PyExc_ValueError,
+                                 "not enough values to unpack (expected %d, got %d)",
+                                 before, got);
+                }
+                else {
+                    PyErr_Format(PyExc_ValueError,
+                                 "not enough values to unpack (expected at least %d, got %d)",
+                                 before + after, got);
+                }
+            }
+            goto fail;
+        }
+        *--slot = item;
+    }
+    if (after < 0) {
+        PyObject *extra = PyIter_Next(it);
+        if (extra == NULL) {
+            if (PyErr_Occurred()) {
+                goto fail;
+            }
+            Py_DECREF(it);
+            return 0;
+        }
+        Py_DECREF(extra);
+        PyErr_Format(PyExc_ValueError, "too many values to unpack (expected %d)", before);
+        goto fail;
+    }
+    PyObject *rest = PySequence_List(it);
+    if (rest == NULL) {
+        goto fail;
+    }
+    *--slot = rest;
+    Py_ssize_t length = PyList_GET_SIZE(rest);
+    if (length < after) {
+        PyErr_Format(PyExc_ValueError,
+                     "not enough values to unpack (expected at least %d, got %zd)",
+                     before + after, before + length);
+        goto fail;
+    }
+    for (int j = after; j > 0; j--) {
+        *--slot = PyList_GET_ITEM(rest, length - j);   /* the list gives up its reference */
+    }
+    Py_SET_SIZE(rest, length - after);
+    Py_DECREF(it);
+    return 0;
+fail:
+    while (slot < top) {
+        Py_DECREF(*slot);
+        slot++;
+    }
+    Py_DECREF(it);
+    return -1;
+}
+
+/* Whether `callable` is the builtin function `name` of the builtins module. */
+static inline int
+cpjit_is_builtin(PyObject *callable, const char *name)
+{
+    if (!PyCFunction_CheckExact(callable)) {
+        return 0;
+    }
+    PyCFunctionObject *cf = (PyCFunctionObject *)callable;
+    PyObject *self = cf->m_self;
+    if (self == NULL || !PyModule_CheckExact(self) || strcmp(cf->m_ml->ml_name, name) != 0) {
+        return 0;
+    }
+    PyModuleDef *def = PyModule_GetDef(self);
+    return def != NULL && strcmp(def->m_name, "builtins") == 0;
+}
+
+#endif /* CPJIT_TIER2_SUPPORT_H */
