@@ -392,3 +392,28 @@ def test_unknown_opcode_is_an_internal_error():
     with pytest.raises(InternalError, match="unknown opcode <254>"):
         ceval.op_unknown(f, 254, 1)
     assert NULL is not None
+
+
+def test_profiling_runs_no_user_code():
+    src = """
+        class Sneaky:
+            @property
+            def __dict__(self):
+                print("user __dict__ called")
+                return {}
+            def m(self):
+                return 1
+            x = 5
+        class BadKey:
+            def __eq__(self, other):
+                raise RuntimeError("eq")
+            __hash__ = object.__hash__
+        s = Sneaky()
+        total = 0
+        for i in range(3):
+            total += s.x + s.m()
+            s.y = i
+        print(total, {BadKey(): 1}.get(3))
+    """
+    assert tier1(src) == native(src)
+    assert "user __dict__" not in tier1(src)[0]

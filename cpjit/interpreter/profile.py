@@ -180,6 +180,29 @@ class Site:
         self.info.profile[self.offset] = record
 
 
+def _safe(observe):
+    """Profiling must never change what the guest sees: an error while classifying a
+    shape (a broken ``__eq__`` in a key, ...) makes the site generic instead of escaping."""
+    def guarded(site, *args):
+        try:
+            observe(site, *args)
+        except Exception:
+            site.publish((None, None), None)
+    guarded.__name__ = observe.__name__
+    guarded.__doc__ = observe.__doc__
+    return guarded
+
+
+def _instance_dict(obj):
+    """The instance ``__dict__`` when the type's descriptor for it is the standard one
+    (never runs user code), else None."""
+    descr = _lookup_in_mro(type(obj), "__dict__")
+    if type(descr) is not types.GetSetDescriptorType:
+        return None
+    d = descr.__get__(obj, type(obj))
+    return d if type(d) is dict else None
+
+
 def _type_record(form, tp, **more):
     rec = {"form": form, "type": tp, "type_version": objlayout.type_version(tp)}
     rec.update(more)
@@ -200,6 +223,7 @@ _BINARY_FORMS = {
 }
 
 
+@_safe
 def observe_binary_op(site, left, right):
     """BINARY_OP: the form ``_Py_Specialize_BinaryOp`` would choose, with both types."""
     lt, rt = type(left), type(right)
@@ -210,6 +234,7 @@ def observe_binary_op(site, left, right):
         "right_type_version": objlayout.type_version(rt), "nb_op": site.extra})
 
 
+@_safe
 def observe_compare_op(site, left, right):
     """COMPARE_OP: ``_Py_Specialize_CompareOp`` (3.11's *_JUMP forms)."""
     lt, rt = type(left), type(right)
@@ -226,6 +251,7 @@ def observe_compare_op(site, left, right):
                             "right_type_version": objlayout.type_version(rt), "op": site.extra})
 
 
+@_safe
 def observe_binary_subscr(site, container, sub):
     """BINARY_SUBSCR: ``_Py_Specialize_BinarySubscr``."""
     ct, st = type(container), type(sub)
@@ -246,6 +272,7 @@ def observe_binary_subscr(site, container, sub):
     site.publish((ct, st), _type_record(form, ct, sub_type=st, **more))
 
 
+@_safe
 def observe_store_subscr(site, container, sub):
     """STORE_SUBSCR: ``_Py_Specialize_StoreSubscr``."""
     ct, st = type(container), type(sub)
@@ -257,6 +284,7 @@ def observe_store_subscr(site, container, sub):
     site.publish((ct, st), _type_record(form, ct, sub_type=st))
 
 
+@_safe
 def observe_unpack_sequence(site, seq):
     """UNPACK_SEQUENCE: ``_Py_Specialize_UnpackSequence``."""
     t = type(seq)
@@ -272,6 +300,7 @@ _ITER_FORMS = {type(iter(range(0))): "FOR_ITER_RANGE", type(iter([])): "FOR_ITER
                type(iter(())): "FOR_ITER_TUPLE", types.GeneratorType: "FOR_ITER_GEN"}
 
 
+@_safe
 def observe_for_iter(site, it):
     """FOR_ITER: 3.12's forms (3.11 has none), named as ``_Py_Specialize_ForIter`` does."""
     t = type(it)
@@ -304,11 +333,8 @@ def _attr_shape(obj, name, store):
         return "SLOT", {"descr": descr}
     if descr is not None and _is_data_descriptor(descr):
         return None, {"descr": descr}
-    try:
-        d = object.__getattribute__(obj, "__dict__")
-    except (AttributeError, TypeError):
-        d = None
-    if type(d) is dict:
+    d = _instance_dict(obj)
+    if d is not None:
         keys = list(d)
         if name in d or store:
             index = keys.index(name) if name in d else len(keys)
@@ -317,6 +343,7 @@ def _attr_shape(obj, name, store):
     return None, {"descr": descr}
 
 
+@_safe
 def observe_load_attr(site, obj):
     """LOAD_ATTR: ``_Py_Specialize_LoadAttr``."""
     try:
@@ -327,6 +354,7 @@ def observe_load_attr(site, obj):
     site.publish(type(obj), _type_record(form, type(obj), **more))
 
 
+@_safe
 def observe_store_attr(site, obj):
     """STORE_ATTR: ``_Py_Specialize_StoreAttr``."""
     try:
@@ -339,6 +367,7 @@ def observe_store_attr(site, obj):
     site.publish(type(obj), _type_record(form, type(obj), **more))
 
 
+@_safe
 def observe_load_method(site, obj):
     """LOAD_METHOD: ``_Py_Specialize_LoadMethod``."""
     tp = type(obj)
@@ -348,17 +377,14 @@ def observe_load_method(site, obj):
     if tp is types.ModuleType:
         form = "LOAD_METHOD_MODULE"
         more = {"keys_version": objlayout.dict_keys_version(obj.__dict__)}
-    elif isinstance(obj, type):
+    elif issubclass(tp, type):
         form = "LOAD_METHOD_CLASS"
         more = {"class_version": objlayout.type_version(obj)}
     else:
         descr = _lookup_in_mro(tp, name)
         if type(descr) in (types.FunctionType, types.MethodDescriptorType):
             more = {"descr": descr}
-            try:
-                d = object.__getattribute__(obj, "__dict__")
-            except (AttributeError, TypeError):
-                d = None
+            d = _instance_dict(obj)
             if d is None:
                 form = "LOAD_METHOD_NO_DICT"
             elif name not in d:
@@ -367,6 +393,7 @@ def observe_load_method(site, obj):
     site.publish(tp, _type_record(form, tp, **more))
 
 
+@_safe
 def observe_load_global(site, globals_, builtins, name):
     """LOAD_GLOBAL: ``_Py_Specialize_LoadGlobal`` (module or builtin, with keys versions)."""
     if type(globals_) is dict and name in globals_:
@@ -384,6 +411,7 @@ def observe_load_global(site, globals_, builtins, name):
 _len, _isinstance, _list_append = len, isinstance, list.append
 
 
+@_safe
 def observe_call(site, callable_, nargs, kwnames, bound):
     """CALL / PRECALL: ``_Py_Specialize_Call`` / ``_Py_Specialize_Precall``."""
     t = type(callable_)
