@@ -1850,7 +1850,8 @@ def exec_code(code, globals, locals=None, *, depth=None):
     if locals is None:
         locals = globals
     if "__builtins__" not in globals:
-        globals["__builtins__"] = _builtins_module
+        # as builtin exec(): the builtins *dict* (PyEval_GetBuiltins)
+        globals["__builtins__"] = _builtins_module.__dict__
     b = globals["__builtins__"]
     if type(b) is types.ModuleType:
         b = b.__dict__

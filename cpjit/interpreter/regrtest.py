@@ -43,7 +43,11 @@ def run_module(name, skip=(), verbose=False):
     spec = importlib.util.find_spec(fullname)
     mod = types.ModuleType(fullname)
     mod.__file__, mod.__spec__, mod.__loader__ = spec.origin, spec, spec.loader
-    mod.__package__ = fullname.rpartition(".")[0]
+    if spec.submodule_search_locations is not None:
+        mod.__path__ = list(spec.submodule_search_locations)
+        mod.__package__ = fullname
+    else:
+        mod.__package__ = fullname.rpartition(".")[0]
     sys.modules[fullname] = mod
     with open(spec.origin, encoding="utf-8") as f:
         source = f.read()
