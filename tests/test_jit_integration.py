@@ -72,8 +72,10 @@ def loop_trace(func, body):
         exits.append(target)
         return len(stubs) - 1
 
-    def error(target):
-        stubs.append(("_ERROR_POP_N", target, 0))
+    def error(target, popped=0):
+        # popped: the failing uop's inputs, which _ERROR_POP_N releases (as the
+        # optimizer's prepare_for_execution sets it: the uop's num_popped)
+        stubs.append(("_ERROR_POP_N", target, popped))
         return len(stubs) - 1
 
     head = [U("_START_EXECUTOR", target=for_iter),
@@ -124,8 +126,8 @@ def floor_summing_trace():
         return [U("_LOAD_FAST", oparg=names["total"], target=div - 6),
                 U("_LOAD_FAST", oparg=names["i"], target=div - 4),
                 U("_LOAD_FAST", oparg=names["d"], target=div - 2),
-                U("_BINARY_OP", oparg=2, target=div, error_target=error(div)),      # //
-                U("_BINARY_OP", oparg=13, target=add, error_target=error(add)),     # +=
+                U("_BINARY_OP", oparg=2, target=div, error_target=error(div, 2)),   # //
+                U("_BINARY_OP", oparg=13, target=add, error_target=error(add, 2)),   # +=
                 U("_STORE_FAST", oparg=names["total"], target=add + 4)]
     return loop_trace(floor_summing, body)
 

@@ -203,15 +203,21 @@ op(_BINARY_OP, (lhs, rhs -- res)) {
         case NB_INPLACE_TRUE_DIVIDE: res = PyNumber_InPlaceTrueDivide(lhs, rhs); break;
         default: res = PyNumber_InPlaceXor(lhs, rhs); break;
     }
+    // On error the inputs stay: the optimizer's _ERROR_POP_N stub releases
+    // them (its oparg is the reference uop's num_popped).
+    if (res == NULL) {
+        ERROR_NO_POP();
+    }
     DECREF_INPUTS();
-    ERROR_IF(res == NULL, error);
 }
 
 // oparg is the 3.11 COMPARE_OP argument: Py_LT .. Py_GE.
 op(_COMPARE_OP, (left, right -- res)) {
     res = PyObject_RichCompare(left, right, oparg);
+    if (res == NULL) {
+        ERROR_NO_POP();     // inputs stay for the _ERROR_POP_N stub
+    }
     DECREF_INPUTS();
-    ERROR_IF(res == NULL, error);
 }
 
 // ---- truth and branches -----------------------------------------------------
@@ -219,8 +225,10 @@ op(_COMPARE_OP, (left, right -- res)) {
 // Any object -> exact bool (3.11 POP_JUMP_IF_* on a non-bool).
 op(_TO_BOOL, (value -- res)) {
     int truth = PyObject_IsTrue(value);
+    if (truth < 0) {
+        ERROR_NO_POP();     // the value stays for the _ERROR_POP_N stub
+    }
     DECREF_INPUTS();
-    ERROR_IF(truth < 0, error);
     res = CPJIT_NEWREF_BOOL(truth);
 }
 
@@ -280,8 +288,11 @@ op(_ITER_NEXT_RANGE, (iter -- iter, next)) {
 
 // ---- trace plumbing ---------------------------------------------------------
 
+// Also forgets a KW_NAMES left over from an earlier run that exited before
+// its CALL (the scratch slot tier2_support.h names CPJIT_KWNAMES).
 op(_START_EXECUTOR, (--)) {
     state->current_executor = CURRENT_EXECUTOR();
+    state->reserved[0] = 0;
 }
 
 op(_CHECK_VALIDITY, (--)) {
