@@ -720,7 +720,7 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
                 break
             add(uop_name, uop_oparg, operand, target, error_ip=offset)
         else:
-            _record_reads(opname, oparg, code, frame, watches, dependencies)
+            _record_reads(opname, oparg, code, frame, watches, dependencies, entry)
             kw_names_at = offset if opname == "KW_NAMES" else (
                 kw_names_at if opname == "PRECALL" else None)
             index = next_index
@@ -753,8 +753,22 @@ def _for_iter_expansion(entry, generic_only):
             ("_ITER_NEXT_RANGE", exp.FULL)]
 
 
-def _record_reads(opname, oparg, code, frame, watches, dependencies):
-    """Remember the globals a trace read, so that rebinding one invalidates it."""
+def _watch_type(tp, watches, dependencies):
+    """A class the trace relies on: changing it (its version tag) invalidates the trace."""
+    from cpjit.interpreter.objlayout import type_version
+    version = type_version(tp)
+    dependencies.add(tp)
+    if version and all(t is not tp for t, _ in watches.types):
+        watches.types.append((tp, version))
+
+
+def _record_reads(opname, oparg, code, frame, watches, dependencies, entry=None):
+    """Remember the globals and classes a trace read, so that changing one invalidates it."""
+    if opname in ("LOAD_ATTR", "LOAD_METHOD", "STORE_ATTR"):
+        tp = exp.profile_value(entry, "type")
+        if isinstance(tp, type):
+            _watch_type(tp, watches, dependencies)
+        return
     if opname != "LOAD_GLOBAL" or code is not frame.code:
         return
     name = code.co_names[oparg >> 1]
@@ -762,6 +776,8 @@ def _record_reads(opname, oparg, code, frame, watches, dependencies):
     if type(g) is not dict:
         return
     value = g.get(name, _ABSENT)
+    if isinstance(value, type):
+        _watch_type(value, watches, dependencies)
     if value is not _ABSENT:
         watches.globals_.append((g, name, value))
         dependencies.add(g)

@@ -1021,8 +1021,10 @@ def _check_function_exact_args(f, inst, st):
 @uop("_CHECK_STACK_SPACE", HAS_DEOPT)
 def _check_stack_space(f, inst, st):
     # Tier 1 counts recursion in tstate->recursion_remaining; near the limit the call
-    # is left to tier 1, which raises RecursionError exactly as CPython would.
-    if st.recursion_cell() <= 2:
+    # is left to tier 1, which raises RecursionError exactly as CPython would.  (Tier 1
+    # accounts for the frames an executor pushed when it adopts them at an exit.)
+    cell = st.rcell
+    if cell is not None and cell.value - st.depth <= 60:
         return inst.jump_target
 
 
@@ -1052,8 +1054,6 @@ def _push_frame(f, inst, st):
     callee = st.pending_frame
     st.pending_frame = None
     callee.back = f
-    f.switch = callee          # tier 1's return path checks this link
-    st.push_frame_accounting(1)
     st.frame = callee
     st.depth += 1
     return inst.index + 1
@@ -1063,8 +1063,6 @@ def _push_frame(f, inst, st):
 def _return_value(f, inst, st):
     value = f.stack.pop()
     caller = f.back
-    caller.switch = None
-    st.push_frame_accounting(-1)
     st.frame = caller
     st.depth -= 1
     f.back = None
@@ -1147,9 +1145,9 @@ class RunState:
     """What one entry into tier 2 needs besides the frame (the ``tstate`` of a run)."""
 
     __slots__ = ("executor", "frame", "kwnames", "error", "uops_executed", "depth",
-                 "pending_frame", "new_frame", "periodic_hook", "tracing", "_cell")
+                 "pending_frame", "new_frame", "periodic_hook", "tracing", "rcell")
 
-    def __init__(self, new_frame, periodic_hook=None):
+    def __init__(self, new_frame, periodic_hook=None, rcell=None):
         self.executor = None
         self.frame = None
         self.kwnames = None
@@ -1160,24 +1158,7 @@ class RunState:
         self.new_frame = new_frame
         self.periodic_hook = periodic_hook
         self.tracing = _tracing
-        self._cell = _recursion_cell()
-
-    def recursion_cell(self):
-        """``tstate->recursion_remaining`` as tier 1 keeps it (large if unknown)."""
-        return self._cell.value if self._cell is not None else 1 << 30
-
-    def push_frame_accounting(self, delta):
-        """A frame pushed (+1) or popped (-1) inside the trace, as tier 1 counts them."""
-        if self._cell is not None:
-            self._cell.value -= delta
-
-
-def _recursion_cell():
-    try:
-        from cpjit.interpreter import ceval
-        return ceval._RECURSION.cell
-    except (ImportError, AttributeError):
-        return None
+        self.rcell = rcell      # tier 1's alias of tstate->recursion_remaining
 
 
 def _tracing():
@@ -1220,7 +1201,7 @@ class InterpEngine:
             return frame, executor.start_offset
         if not executor.is_valid():
             return frame, executor.start_offset
-        state = RunState(_new_callee_frame)
+        state = RunState(_new_callee_frame, rcell=getattr(frame, "rcell", None))
         state.kwnames = getattr(frame, "kwnames", None)
         lltrace = optimizer._config().lltrace
         stats.executions += 1
@@ -1270,6 +1251,8 @@ class InterpEngine:
             stats.uops_interp += state.uops_executed
             f.lasti = offset
             _sync_kwnames(f, state)
+            if f is not frame:
+                _adopt_direct_callee(f, frame)
             return f, offset
 
 
@@ -1284,6 +1267,18 @@ def executor_at(f, offset):
             if ex.valid:
                 return ex
     return None
+
+
+def _adopt_direct_callee(f, entry):
+    """An exit one inlined call deep: count the callee's frame as tier 1 counts a push.
+
+    Tier 1 accounts for (and adopts) the frames of deeper exits itself, but takes a
+    direct callee of the entry frame for one it pushed (``_call_tier1``).
+    """
+    cell = getattr(entry, "rcell", None)
+    if f.back is entry and cell is not None and getattr(f, "rcell", cell) is None:
+        f.rcell = cell
+        cell.value -= 1
 
 
 def _sync_kwnames(f, state):

@@ -186,42 +186,47 @@ op_UNARY_NEGATIVE = _unary(operator.neg)
 op_UNARY_NOT = _unary(operator.not_)
 op_UNARY_INVERT = _unary(operator.invert)
 
-_NB_FUNCS = {
-    "NB_ADD": operator.add, "NB_AND": operator.and_, "NB_FLOOR_DIVIDE": operator.floordiv,
-    "NB_LSHIFT": operator.lshift, "NB_MATRIX_MULTIPLY": operator.matmul,
-    "NB_MULTIPLY": operator.mul, "NB_REMAINDER": operator.mod, "NB_OR": operator.or_,
-    "NB_POWER": operator.pow, "NB_RSHIFT": operator.rshift, "NB_SUBTRACT": operator.sub,
-    "NB_TRUE_DIVIDE": operator.truediv, "NB_XOR": operator.xor,
-    "NB_INPLACE_ADD": operator.iadd, "NB_INPLACE_AND": operator.iand,
-    "NB_INPLACE_FLOOR_DIVIDE": operator.ifloordiv, "NB_INPLACE_LSHIFT": operator.ilshift,
-    "NB_INPLACE_MATRIX_MULTIPLY": operator.imatmul, "NB_INPLACE_MULTIPLY": operator.imul,
-    "NB_INPLACE_REMAINDER": operator.imod, "NB_INPLACE_OR": operator.ior,
-    "NB_INPLACE_POWER": operator.ipow, "NB_INPLACE_RSHIFT": operator.irshift,
-    "NB_INPLACE_SUBTRACT": operator.isub, "NB_INPLACE_TRUE_DIVIDE": operator.itruediv,
-    "NB_INPLACE_XOR": operator.ixor,
-}
 
 
-def op_BINARY_OP(f, a, n):
-    fn, site = a
+# BINARY_OP and COMPARE_OP get one handler per operator, written with the operator itself:
+# the host's own BINARY_OP/COMPARE_OP then does the work (same C code as
+# operator.add & co., with no extra C call: that matters at the recursion limit, where
+# CPython's specialized int/float forms make no recursion check).
+_BINARY_TEMPLATE = """
+def op_BINARY_OP_{name}(f, a, n):
     st = f.stack
     r = st.pop()
     l = st[-1]
-    if site.key is None or site.key[0] is not type(l) or site.key[1] is not type(r):
-        prof.observe_binary_op(site, l, r)
-    st[-1] = fn(l, r)
+    if type(l) is not a.key or type(r) is not a.key2:
+        _observe_binary_op(a, l, r)
+    {compute}
     return n
+"""
 
 
-def op_COMPARE_OP(f, a, n):
-    fn, site = a
-    st = f.stack
-    r = st.pop()
-    l = st[-1]
-    if site.key is None or site.key[0] is not type(l) or site.key[1] is not type(r):
-        prof.observe_compare_op(site, l, r)
-    st[-1] = fn(l, r)
-    return n
+def _make_operator_handlers(template, observe, ops, prefix="op_BINARY_OP_"):
+    handlers = []
+    namespace = {"_observe_binary_op": observe}
+    for name, symbol, inplace in ops:
+        if inplace:
+            compute = "l {0}= r\n    st[-1] = l".format(symbol)
+        else:
+            compute = "st[-1] = l {0} r".format(symbol)
+        # compiled under this file's name: their frames are the interpreter's, stripped
+        # from guest tracebacks like every handler's
+        exec(compile(template.format(name=name, compute=compute), __file__, "exec"), namespace)
+        handlers.append(namespace[prefix + name])
+    return handlers
+
+
+_BINARY_HANDLERS = _make_operator_handlers(
+    _BINARY_TEMPLATE, prof.observe_binary_op,
+    [(name, symbol.rstrip("="), symbol.endswith("=") and symbol not in ("==",))
+     for name, symbol in __import__("dis")._nb_ops])
+_COMPARE_HANDLERS = _make_operator_handlers(
+    _BINARY_TEMPLATE.replace("BINARY_OP_", "COMPARE_OP_"), prof.observe_compare_op,
+    [(name, symbol, False) for name, symbol in zip(
+        ("LT", "LE", "EQ", "NE", "GT", "GE"), COMPARE_OPS)], "op_COMPARE_OP_")
 
 
 def op_IS_OP(f, a, n):
@@ -242,8 +247,7 @@ def op_BINARY_SUBSCR(f, a, n):
     st = f.stack
     sub = st.pop()
     c = st[-1]
-    key = a.key
-    if key is None or key[0] is not type(c) or key[1] is not type(sub):
+    if type(c) is not a.key or type(sub) is not a.key2:
         prof.observe_binary_subscr(a, c, sub)
     st[-1] = c[sub]
     return n
@@ -254,8 +258,7 @@ def op_STORE_SUBSCR(f, a, n):
     sub = st.pop()
     c = st.pop()
     v = st.pop()
-    key = a.key
-    if key is None or key[0] is not type(c) or key[1] is not type(sub):
+    if type(c) is not a.key or type(sub) is not a.key2:
         prof.observe_store_subscr(a, c, sub)
     c[sub] = v
     return n
@@ -853,7 +856,7 @@ def op_CALL(f, a, n):
         f.kwnames = None
     if ct is _FunctionType:
         cell = f.rcell
-        if cell.value <= 0:
+        if cell.value <= _SLACK:
             # At the limit, CPython's inlined call of a Python function fails like this.
             # (No C function may be called before: 3.11 counts C calls too. Even making
             # the exception object needs room on the host.)
@@ -869,7 +872,6 @@ def op_CALL(f, a, n):
             f.lasti = index * 2
             f.ip = n
             return _call_tier1(f, callable_, hit[1], args, kwnames)
-        # (A native call from here counts one level, as CPython's inlined call does.)
     else:
         special = _INTERCEPTS.get(id(callable_))
         if special is not None and special[0] is callable_:
@@ -879,11 +881,18 @@ def op_CALL(f, a, n):
                 return -1
             st.append(result)
             return n
-    if kwnames:
-        nk = len(kwnames)
-        st.append(callable_(*args[:-nk], **dict(zip(kwnames, args[-nk:]))))
-    else:
-        st.append(callable_(*args))
+    # A native callee sees the recursion count CPython's would (see _SLACK).
+    cell = f.rcell
+    cell.value -= _SLACK
+    try:
+        if kwnames:
+            nk = len(kwnames)
+            res = callable_(*args[:-nk], **dict(zip(kwnames, args[-nk:])))
+        else:
+            res = callable_(*args)
+    finally:
+        cell.value += _SLACK
+    st.append(res)
     return n
 
 
@@ -940,10 +949,13 @@ def op_CALL_FUNCTION_EX(f, a, n):
                 return -1
             st.append(result)
             return n
-    if kwargs:
-        st.append(func(*callargs, **kwargs))
-    else:
-        st.append(func(*callargs))
+    cell = f.rcell
+    cell.value -= _SLACK
+    try:
+        res = func(*callargs, **kwargs) if kwargs else func(*callargs)
+    finally:
+        cell.value += _SLACK
+    st.append(res)
     return n
 
 
@@ -1496,15 +1508,11 @@ def _site(info, index, generic, extra=None):
 
 
 def _prep_binary_op(info, index, op, oparg):
-    name = NB_OPS[oparg]
-    return (_NB_FUNCS[name], _site(info, index, "BINARY_OP", name))
-
-
-_CMP_FUNCS = [operator.lt, operator.le, operator.eq, operator.ne, operator.gt, operator.ge]
+    return _site(info, index, "BINARY_OP", NB_OPS[oparg])
 
 
 def _prep_compare(info, index, op, oparg):
-    return (_CMP_FUNCS[oparg], _site(info, index, "COMPARE_OP", COMPARE_OPS[oparg]))
+    return _site(info, index, "COMPARE_OP", COMPARE_OPS[oparg])
 
 
 def _prep_subscr(info, index, op, oparg):
@@ -1544,6 +1552,11 @@ def _prep_op(info, index, op, oparg):
 _TABLE = {}
 
 
+def _per_oparg(f, a, n):
+    """Placeholder in _TABLE: the handler depends on the oparg (BINARY_OP, COMPARE_OP)."""
+    raise InternalError("cpjit tier 1: dispatch entry not specialized")
+
+
 def _register():
     g = globals()
     preps = {
@@ -1576,7 +1589,9 @@ def _register():
                    "GET_AWAITABLE", "GET_AITER", "GET_ANEXT", "BEFORE_ASYNC_WITH",
                    "END_ASYNC_FOR", "GET_YIELD_FROM_ITER")
     for name, op in OPMAP.items():
-        if name in branches:
+        if name in ("BINARY_OP", "COMPARE_OP"):
+            _TABLE[op] = (_per_oparg, preps[name])
+        elif name in branches:
             _TABLE[op] = (branches[name], _prep_branch)
         elif name in native_only:
             _TABLE[op] = (op_native_only, _prep_op)
@@ -1599,7 +1614,12 @@ def make_dispatch_entry(info, index):
     if entry is None:
         return (op_unknown, op, nxt)
     handler, prep = entry
+    if handler is _per_oparg:
+        handler = (_BINARY_HANDLERS if op == _BINARY_OP else _COMPARE_HANDLERS)[oparg]
     return (handler, prep(info, index, op, oparg), nxt)
+
+
+_BINARY_OP = OPMAP["BINARY_OP"]
 
 
 def make_enter_executor_entry(info, index, slot):
@@ -1707,6 +1727,12 @@ def _make_function_frame(func, info, args, kwnames):
 
 
 
+# Handlers run with one recursion level more than CPython's frame at the same depth
+# would have: at the limit, a handler's own list.pop() or comparison (which CPython's
+# specialized instructions do without a recursion check) must not fail. Native calls
+# from CALL give the level back, so callees see CPython's count exactly.
+_SLACK = 1
+
 # Room for the interpreter's own helper calls (making a frame, binding arguments,
 # traceback entries) when the guest is at the recursion limit: they are not guest frames.
 _HEADROOM = 50
@@ -1717,7 +1743,7 @@ def _call_tier1(f, func, info, args, kwnames):
     cell = f.rcell
     cell.value += _HEADROOM
     try:
-        if cell.value < _HEADROOM:      # this helper itself took one level
+        if cell.value < _HEADROOM + _SLACK:      # this helper itself took one level
             raise RecursionError("maximum recursion depth exceeded")
         new = _make_function_frame(func, info, args, kwnames)
     finally:
@@ -1876,7 +1902,7 @@ def _run_entry(frame, depth):
         here += 1
         fr = fr.f_back
     guest_depth = here if depth is None else depth
-    delta = (here + 2) - guest_depth
+    delta = (here + 2) - guest_depth + _SLACK
     cell.value += delta
     try:
         return _run(frame)
@@ -1911,7 +1937,7 @@ def run_class_body(f, func, info, ns, index):
     body.is_entry = True
     body.back = f
     body.rcell = cell = f.rcell
-    if cell.value <= 0:
+    if cell.value <= _SLACK:
         raise RecursionError("maximum recursion depth exceeded")
     # Host frames between this handler and the nested loop's handlers: see _run_entry.
     cell.value += 2

@@ -157,20 +157,25 @@ class Site:
     monomorphic; a megamorphic site removes it.
     """
 
-    __slots__ = ("info", "offset", "generic", "key", "shapes", "record", "extra")
+    __slots__ = ("info", "offset", "generic", "key", "key2", "shapes", "record", "extra")
 
     def __init__(self, info, offset, generic, extra=None):
         self.info = info
         self.offset = offset
         self.generic = generic
         self.key = None
+        self.key2 = None          # two-operand sites: the right operand's type
         self.shapes = 0
         self.record = None
         self.extra = extra
 
     def publish(self, key, record):
-        """Remember ``key`` as the last shape seen and publish ``record`` (or go megamorphic)."""
-        self.key = key
+        """Remember ``key`` as the last shape seen and publish ``record`` (or go megamorphic).
+        A tuple key of two types fills ``key``/``key2`` (what the handlers compare)."""
+        if type(key) is tuple and len(key) == 2:
+            self.key, self.key2 = key
+        else:
+            self.key = key
         self.shapes += 1
         if self.shapes > MAX_SHAPES or record is None:
             self.info.profile.pop(self.offset, None)

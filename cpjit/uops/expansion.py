@@ -13,6 +13,7 @@ offset.  Everything version-specific about 3.11 bytecode that tier 2 needs lives
 
 import dis
 import opcode as _opcode
+import weakref
 
 OPMAP = dict(_opcode.opmap)
 OPNAME = list(_opcode.opname)
@@ -194,8 +195,11 @@ def profile_value(entry, key):
         value = entry.get(key)
         if value is None and key == "func":
             value = entry.get("callee")
-        return value
-    return getattr(entry, key, None)
+    else:
+        value = getattr(entry, key, None)
+    if type(value) is weakref.ref:     # tier 1 keeps callees weakly
+        value = value()
+    return value
 
 
 def expand(opname, oparg, profile_entry=None, generic_only=False):
