@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Run modules of CPython's installed ``test`` package under cpjit's tier 1 and tabulate.
 
-Each module runs as ``python -m cpjit exec --tier1=all [mode] -m unittest -v
-test.test_xxx``: unittest's main runs in tier 1, and with ``--tier1=all`` tier 1 takes
-every call it can from there (unittest's machinery, the test methods, their helpers), so
-the test bodies are interpreted by cpjit. (The test module's own top-level code runs at
-import time, natively.) The same module also runs under plain python, so the table shows both. The
+Each module runs as ``python -m cpjit exec --tier1=all [mode] run_cpython_tests.py
+--driver tier1 test_xxx``: the driver (below) runs the test module's top-level code and
+every test method, setUp and tearDown in tier 1, and with ``--tier1=all`` tier 1 takes
+every call it can from there, so the test bodies are interpreted by cpjit. The reference
+is the same driver under plain python (``--driver native``). The same module also runs under plain python, so the table shows both. The
 counts come from unittest's summary (``Ran N tests``, ``FAILED (failures=.., errors=..)``)
 and the first failing test's report is kept for each module.
 
@@ -101,6 +101,12 @@ def parse_unittest_output(stderr):
     return ran, counts, first_problem
 
 
+def problem_headlines(stderr):
+    """Every 'FAIL: test (...)' / 'ERROR: test (...)' line of unittest's report."""
+    return [m.group(1).decode("utf-8", "replace") for m in
+            re.finditer(rb"^=+\n((?:ERROR|FAIL|UNEXPECTED SUCCESS): [^\n]*)", stderr, re.M)]
+
+
 def child_environment():
     env = {k: v for k, v in os.environ.items() if not k.startswith("CPJIT_")}
     extra = env.get("PYTHONPATH")
@@ -112,14 +118,11 @@ def child_environment():
 
 def run_module(module, runner, mode, timeout):
     """Run ``test.<module>`` under python ("python") or cpjit ("cpjit")."""
-    # ``-m unittest test.test_xxx`` rather than ``-m test.test_xxx``: a few modules
-    # (test_unpack's doctests) expect to be imported as ``test.test_xxx``, not __main__.
-    program = ["-m", "unittest", "-v", "test." + module]
     if runner == "python":
-        argv = [sys.executable] + program
+        argv = [sys.executable, os.path.abspath(__file__), "--driver", "native", module]
     else:
         argv = ([sys.executable, "-m", "cpjit", "exec", "--tier1=all"] + MODES[mode]
-                + program)
+                + [os.path.abspath(__file__), "--driver", "tier1", module])
     started = time.perf_counter()
     timed_out = False
     try:
@@ -136,9 +139,87 @@ def run_module(module, runner, mode, timeout):
     if ran is None and not first_problem:
         # The module did not get as far as unittest's summary: keep the end of stderr.
         first_problem = stderr[-3000:].decode("utf-8", "replace").strip()
-    return ModuleResult(module, runner, status, ran, counts["failures"], counts["errors"],
-                        counts["skipped"], counts["expected failures"],
-                        counts["unexpected successes"], seconds, first_problem, timed_out)
+    result = ModuleResult(module, runner, status, ran, counts["failures"], counts["errors"],
+                          counts["skipped"], counts["expected failures"],
+                          counts["unexpected successes"], seconds, first_problem, timed_out)
+    result.problems = problem_headlines(stderr)
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# The driver: what runs inside ``cpjit exec`` (or plain python, for the reference).
+#
+# Running ``-m unittest test.test_xxx`` under cpjit is not enough: tier 1 only sees the
+# calls made from code it runs, and unittest reaches test methods through native code
+# (type.__call__, TestSuite.__call__), so the test bodies would run natively. The driver
+# therefore executes the test module's own code in tier 1 (``exec_code``) and routes
+# every test method, setUp and tearDown through ``run_function``; with ``--tier1=all``
+# whatever they call in Python follows them into tier 1.
+
+_NATIVE_ONLY_FLAGS = 0x20 | 0x80 | 0x100 | 0x200
+
+
+def _load_module_in_tier1(name, exec_code):
+    """Import ``test.<name>`` with its top-level code run by ``exec_code``."""
+    import importlib
+    import importlib.util
+    importlib.import_module("test")
+    spec = importlib.util.find_spec("test." + name)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    code = spec.loader.get_code(spec.name)
+    try:
+        exec_code(code, module.__dict__)
+    except BaseException:
+        sys.modules.pop(spec.name, None)
+        raise
+    return module
+
+
+def _route_through(test, run_function):
+    """Make ``test``'s test method, setUp and tearDown run in tier 1."""
+    import functools
+    import types
+    for attr in (test._testMethodName, "setUp", "tearDown"):
+        bound = getattr(test, attr, None)
+        func = getattr(bound, "__func__", None)
+        if not isinstance(func, types.FunctionType):
+            continue
+        if func.__code__.co_flags & _NATIVE_ONLY_FLAGS:
+            continue
+
+        def in_tier1(*args, __func=func, __self=test, **kwargs):
+            return run_function(__func, (__self,) + args, kwargs or None)
+        functools.update_wrapper(in_tier1, func)   # keeps __unittest_skip__ & co.
+        setattr(test, attr, in_tier1)
+
+
+def _iter_tests(suite):
+    import unittest
+    for test in suite:
+        if isinstance(test, unittest.TestSuite):
+            yield from _iter_tests(test)
+        else:
+            yield test
+
+
+def driver_main(engine, name):
+    """Run one test module verbosely: natively, or with tier 1 taking the test code."""
+    import unittest
+    if engine == "tier1":
+        from cpjit.interpreter import exec_code, run_function
+        module = _load_module_in_tier1(name, exec_code)
+    else:
+        import importlib
+        module = importlib.import_module("test." + name)
+        run_function = None
+    suite = unittest.defaultTestLoader.loadTestsFromModule(module)
+    if run_function is not None:
+        for test in _iter_tests(suite):
+            if isinstance(test, unittest.TestCase) and hasattr(test, "_testMethodName"):
+                _route_through(test, run_function)
+    result = unittest.TextTestRunner(verbosity=2).run(suite)
+    return 0 if result.wasSuccessful() else 1
 
 
 def _cell(result):
@@ -161,9 +242,12 @@ def markdown_table(rows, mode):
     if problems:
         lines.append("")
         lines.append("First problem of each failing module:")
+        by_module = {cp.module: cp for _, cp in rows}
         for module, text in problems:
             lines.append("")
             lines.append("### %s" % module)
+            lines.extend("- " + headline for headline in by_module[module].problems)
+            lines.append("")
             lines.append("```")
             lines.extend(text.splitlines()[:40])
             lines.append("```")
@@ -171,6 +255,9 @@ def markdown_table(rows, mode):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--driver"]:
+        return driver_main(argv[1], argv[2])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("modules", nargs="*", help="test modules (default: issue 3's list)")
     parser.add_argument("--mode", choices=sorted(MODES), default="no-jit")
