@@ -353,6 +353,27 @@ SNIPPETS = {
         x = None
         print(x if x is not None else "none", [v for v in (None, 1) if v is None])
     """,
+    "frame_reading_builtins": """
+        A = type("A", (), {})
+        B = type("B", (A,), {"x": 1})
+        print(A.__module__, B.__module__, type(3), type(A))
+        def inner():
+            for _ in range(1):
+                C = type("C", (), {})
+            return C.__module__
+        print(inner())
+        class Evil:
+            def __hash__(self):
+                return hash("attr")
+            def __eq__(self, other):
+                print("Evil.__eq__ ran")
+                return False
+        class D:
+            attr = 7
+        d = D()
+        d.__dict__[Evil()] = 0
+        print(d.attr)
+    """,
     "annotations_and_misc": """
         x: int = 5
         y: "str"

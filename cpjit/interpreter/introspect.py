@@ -429,6 +429,27 @@ def _currentframe(f, args, kwnames, n, index):
     return FrameProxy(f, _loop_frame())
 
 
+# --- C functions that read the calling frame's globals --------------------------------
+
+_TRAMPOLINE_SRC = "def _call_with_these_globals(fn, args, kwargs):\n    return fn(*args, **kwargs)\n"
+_trampoline_code = compile(_TRAMPOLINE_SRC, __file__, "exec").co_consts[0]
+
+
+def call_with_guest_globals(f, fn, args, kwargs):
+    """Call ``fn`` from a (host) frame whose globals are tier-1 frame ``f``'s, for C code
+    that reads ``PyEval_GetGlobals()`` (e.g. ``type(name, bases, ns)`` sets
+    ``__module__`` from it)."""
+    return types.FunctionType(_trampoline_code, f.globals)(fn, args, kwargs)
+
+
+@_intercept(type)
+def _type(f, args, kwnames, n, index):
+    kw = _kw(args, kwnames)
+    if len(args) == 3:
+        return call_with_guest_globals(f, type, args, kw)
+    return type(*args, **kw)
+
+
 # --- class bodies -----------------------------------------------------------------------
 
 @_intercept(builtins.__build_class__)

@@ -208,6 +208,15 @@ def _instance_dict(obj):
     return d if type(d) is dict else None
 
 
+def _str_keys_only(d):
+    """Looking a name up in a dict whose keys are all exact str compares no user objects
+    (a user key's ``__eq__`` could run, and do anything)."""
+    for k in d:
+        if type(k) is not str:
+            return False
+    return True
+
+
 def _type_record(form, tp, **more):
     rec = {"form": form, "type": tp, "type_version": objlayout.type_version(tp)}
     rec.update(more)
@@ -331,6 +340,8 @@ def _attr_shape(obj, name, store):
     tp = type(obj)
     if tp is types.ModuleType:
         d = obj.__dict__
+        if not _str_keys_only(d):
+            return None, {}
         return "MODULE", {"keys_version": objlayout.dict_keys_version(d),
                           "index": list(d).index(name) if name in d else None}
     descr = _lookup_in_mro(tp, name)
@@ -339,7 +350,7 @@ def _attr_shape(obj, name, store):
     if descr is not None and _is_data_descriptor(descr):
         return None, {"descr": descr}
     d = _instance_dict(obj)
-    if d is not None:
+    if d is not None and _str_keys_only(d):
         keys = list(d)
         if name in d or store:
             index = keys.index(name) if name in d else len(keys)
@@ -390,7 +401,9 @@ def observe_load_method(site, obj):
         if type(descr) in (types.FunctionType, types.MethodDescriptorType):
             more = {"descr": descr}
             d = _instance_dict(obj)
-            if d is None:
+            if d is not None and not _str_keys_only(d):
+                form = "LOAD_METHOD"
+            elif d is None:
                 form = "LOAD_METHOD_NO_DICT"
             elif name not in d:
                 form = "LOAD_METHOD_WITH_VALUES"
@@ -401,10 +414,13 @@ def observe_load_method(site, obj):
 @_safe
 def observe_load_global(site, globals_, builtins, name):
     """LOAD_GLOBAL: ``_Py_Specialize_LoadGlobal`` (module or builtin, with keys versions)."""
-    if type(globals_) is dict and name in globals_:
+    if type(globals_) is not dict or type(builtins) is not dict or \
+            not _str_keys_only(globals_) or not _str_keys_only(builtins):
+        rec = None
+    elif name in globals_:
         rec = {"form": "LOAD_GLOBAL_MODULE", "index": list(globals_).index(name),
                "keys_version": objlayout.dict_keys_version(globals_)}
-    elif type(builtins) is dict and name in builtins:
+    elif name in builtins:
         rec = {"form": "LOAD_GLOBAL_BUILTIN", "index": list(builtins).index(name),
                "keys_version": objlayout.dict_keys_version(globals_),
                "builtins_keys_version": objlayout.dict_keys_version(builtins)}
