@@ -1628,9 +1628,80 @@ def make_enter_executor_entry(info, index, slot):
 
 
 def build_dispatch(info):
-    """Pre-decode ``info.code`` for the loop (once per code object)."""
-    info.dispatch = [make_dispatch_entry(info, i) for i in range(len(info.instructions))]
-    return info.dispatch
+    """Pre-decode ``info.code`` for the loop (once per code object), then fuse the pairs
+    3.11 fuses into superinstructions (``_PyCode_Quicken``): the first entry of the pair
+    does both; the second keeps its own entry, so a jump to it still works."""
+    dispatch = [make_dispatch_entry(info, i) for i in range(len(info.instructions))]
+    instructions = info.instructions
+    for i in range(len(instructions) - 1):
+        pair = _SUPERINSTRUCTIONS.get((instructions[i][0], instructions[i + 1][0]))
+        if pair is not None:
+            dispatch[i] = (pair, (dispatch[i][1], dispatch[i + 1][1]), i + 2)
+    info.dispatch = dispatch
+    return dispatch
+
+
+# Superinstructions. If the second half would fail, only the first half runs (returning
+# i + 1), so that the error is raised by the second instruction's own entry, at its own
+# offset, exactly as without fusion.
+
+def op_LOAD_FAST__LOAD_FAST(f, a, n):
+    lp = f.localsplus
+    v1 = lp[a[0]]
+    v2 = lp[a[1]]
+    if v1 is NULL or v2 is NULL:
+        return op_LOAD_FAST(f, a[0], n - 1)
+    st = f.stack
+    st.append(v1)
+    st.append(v2)
+    return n
+
+
+def op_LOAD_FAST__LOAD_CONST(f, a, n):
+    v = f.localsplus[a[0]]
+    if v is NULL:
+        return op_LOAD_FAST(f, a[0], n - 1)
+    st = f.stack
+    st.append(v)
+    st.append(a[1])
+    return n
+
+
+def op_LOAD_CONST__LOAD_FAST(f, a, n):
+    v = f.localsplus[a[1]]
+    st = f.stack
+    st.append(a[0])
+    if v is NULL:
+        return n - 1
+    st.append(v)
+    return n
+
+
+def op_STORE_FAST__LOAD_FAST(f, a, n):
+    lp = f.localsplus
+    lp[a[0]] = f.stack.pop()
+    v = lp[a[1]]
+    if v is NULL:
+        return n - 1
+    f.stack.append(v)
+    return n
+
+
+def op_STORE_FAST__STORE_FAST(f, a, n):
+    lp = f.localsplus
+    st = f.stack
+    lp[a[0]] = st.pop()
+    lp[a[1]] = st.pop()
+    return n
+
+
+_SUPERINSTRUCTIONS = {
+    (OPMAP["LOAD_FAST"], OPMAP["LOAD_FAST"]): op_LOAD_FAST__LOAD_FAST,
+    (OPMAP["LOAD_FAST"], OPMAP["LOAD_CONST"]): op_LOAD_FAST__LOAD_CONST,
+    (OPMAP["LOAD_CONST"], OPMAP["LOAD_FAST"]): op_LOAD_CONST__LOAD_FAST,
+    (OPMAP["STORE_FAST"], OPMAP["LOAD_FAST"]): op_STORE_FAST__LOAD_FAST,
+    (OPMAP["STORE_FAST"], OPMAP["STORE_FAST"]): op_STORE_FAST__STORE_FAST,
+}
 
 
 def code_info(code):
