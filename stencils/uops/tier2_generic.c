@@ -559,12 +559,13 @@ op(_PRECALL, (--)) {
 }
 
 // 3.11 CALL for anything but a Python function (those deopt: tier 1 runs
-// them on its own frame stack).  (NULL, callable, args) or (callable, self, args).
+// them on its own frame stack) or a builtin that reads its caller's frame.  (NULL, callable, args) or (callable, self, args).
 op(_CALL, (first, second, args[oparg] -- res)) {
     PyObject *callable = first == NULL ? second : first;
-    DEOPT_IF(Py_TYPE(callable) == &PyFunction_Type);
     PyObject **argv = first == NULL ? args : args - 1;
     Py_ssize_t nargs = oparg + (first != NULL);
+    DEOPT_IF(Py_TYPE(callable) == &PyFunction_Type);
+    DEOPT_IF(cpjit_needs_tier1_call(callable, nargs));
     PyObject *kwnames = CPJIT_KWNAMES;
     CPJIT_KWNAMES = NULL;
     Py_ssize_t positional = nargs - (kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames));

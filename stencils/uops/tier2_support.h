@@ -181,4 +181,48 @@ cpjit_is_builtin(PyObject *callable, const char *name)
     return def != NULL && strcmp(def->m_name, "builtins") == 0;
 }
 
+/* Callables that look at their caller's frame (zero-argument super(),
+ * locals(), sys._getframe(), warnings.warn, ...): called from machine code
+ * they would see the host interpreter's frames, so CALL leaves them to tier 1,
+ * which answers them for its own frames (cpjit/interpreter/introspect.py,
+ * INTERCEPTS; keep the two lists in step). */
+static inline int
+cpjit_needs_tier1_call(PyObject *callable, Py_ssize_t nargs)
+{
+    if (callable == (PyObject *)&PySuper_Type) {
+        return 1;
+    }
+    if (callable == (PyObject *)&PyType_Type) {
+        return nargs == 3;
+    }
+    if (!PyCFunction_CheckExact(callable)) {
+        return 0;
+    }
+    PyCFunctionObject *cf = (PyCFunctionObject *)callable;
+    PyObject *self = cf->m_self;
+    if (self == NULL || !PyModule_CheckExact(self)) {
+        return 0;
+    }
+    PyModuleDef *def = PyModule_GetDef(self);
+    if (def == NULL) {
+        return 0;
+    }
+    const char *module = def->m_name;
+    const char *name = cf->m_ml->ml_name;
+    if (strcmp(module, "builtins") == 0) {
+        static const char *const frame_readers[] = {
+            "locals", "globals", "vars", "dir", "eval", "exec", "__build_class__", NULL};
+        for (int i = 0; frame_readers[i] != NULL; i++) {
+            if (strcmp(name, frame_readers[i]) == 0) {
+                return 1;
+            }
+        }
+        return 0;
+    }
+    if (strcmp(module, "sys") == 0) {
+        return strcmp(name, "_getframe") == 0;
+    }
+    return strcmp(module, "_warnings") == 0 && strcmp(name, "warn") == 0;
+}
+
 #endif /* CPJIT_TIER2_SUPPORT_H */
