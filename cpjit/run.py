@@ -381,9 +381,11 @@ def run_file(inv, exec_code):
     except SystemExit:
         raise  # handle_system_exit runs before __file__ is removed
     except BaseException as exc:
-        return finish_with_exception(exc, d)
-    _forget_file(d)
-    return 0
+        error = exc
+    else:
+        _forget_file(d)
+        return 0
+    return finish_with_exception(error, d)
 
 
 def _forget_file(d):
@@ -393,7 +395,11 @@ def _forget_file(d):
 
 
 def finish_with_exception(exc, d=None):
-    """Print an uncaught exception as python does and pick the exit status."""
+    """Print an uncaught exception as python does and pick the exit status.
+
+    Called outside the ``except`` block that caught ``exc``: python calls the hook with
+    no exception being handled, so an exception the hook raises has no ``__context__``.
+    """
     unhandled_sigint = type(exc) is KeyboardInterrupt
     print_uncaught(exc)
     del exc
@@ -425,8 +431,10 @@ def run_command(inv, exec_code):
     except SystemExit:
         raise
     except BaseException as exc:
-        return finish_with_exception(exc)
-    return 0
+        error = exc
+    else:
+        return 0
+    return finish_with_exception(error)
 
 
 def run_stdin(inv, exec_code):
@@ -447,9 +455,11 @@ def run_stdin(inv, exec_code):
     except SystemExit:
         raise
     except BaseException as exc:
-        return finish_with_exception(exc, d)
-    _forget_file(d)
-    return 0
+        error = exc
+    else:
+        _forget_file(d)
+        return 0
+    return finish_with_exception(error, d)
 
 
 def _run_with_runpy(modname, alter_argv, exec_code):
@@ -479,8 +489,10 @@ def _run_module_catching(modname, alter_argv, exec_code):
     except SystemExit:
         raise
     except BaseException as exc:
-        return finish_with_exception(exc)
-    return 0
+        error = exc
+    else:
+        return 0
+    return finish_with_exception(error)
 
 
 def run_module(inv, exec_code):

@@ -30,6 +30,19 @@ CASES = {
     "c-exit-code": ["-c", "import sys; print('out'); sys.exit(5)"],
     "c-exit-message": ["-c", "raise SystemExit('bye')"],
     "c-joined": ["-cprint('joined form')"],
+    "c-hook-raises": ["-c", "import sys\nsys.excepthook = lambda *a: 1/0\nraise KeyError(3)"],
+    "c-hook-missing": ["-c", "import sys\ndel sys.excepthook\nraise KeyError(3)"],
+    "c-hook-exits": ["-c", "import sys\nsys.excepthook = lambda *a: sys.exit(7)\nraise KeyError(3)"],
+    "c-last-traceback": ["-c", "import sys, atexit\n"
+                         "atexit.register(lambda: print(sys.last_type.__name__, "
+                         "sys.last_traceback.tb_frame.f_code.co_name))\n"
+                         "def f():\n    raise ValueError\nf()"],
+    "c-keyboard-interrupt": ["-c", "import atexit\natexit.register(print, 'bye')\n"
+                             "print('x', end='')\nraise KeyboardInterrupt"],
+    "c-thread-outlives-main": ["-c", "import threading, time\n"
+                               "t = threading.Thread(target=lambda: (time.sleep(0.2), print('thread done')))\n"
+                               "t.start()\nraise ValueError('main fails first')"],
+    "c-exit-in-atexit": ["-c", "import atexit, sys\natexit.register(sys.exit, 9)\nprint('main')"],
     "m-module": ["-m", "helper_main_module", "a", "b"],
     "m-joined": ["-mhelper_main_module"],
     "m-raises": ["-m", "helper_main_module", "raise"],
