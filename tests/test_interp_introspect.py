@@ -67,6 +67,14 @@ INTROSPECTION = """
         for _ in range(1):
             pass
     exc_info_checks()
+    import traceback
+    def stack_info():
+        return [(fi.function, fi.lineno) for fi in inspect.stack()]
+    def stack_outer():
+        for _ in range(1):
+            return stack_info()
+    print(stack_outer())
+    traceback.print_stack(limit=2, file=sys.stdout)
     class Body:
         names = sorted(locals())
         for i in range(2):
@@ -88,13 +96,15 @@ def test_introspection_matches_cpython(policy, tmp_path):
 
 def test_frames_are_proxies_the_documented_difference():
     """The one difference (docs/tier1.md): sys._getframe() from tier-1 code gives a proxy
-    with the frame attributes, not a types.FrameType."""
+    with the frame attributes; Python sees it as a frame (isinstance), C code does not."""
     import types
     from cpjit.interpreter import exec_code
     from cpjit.interpreter.introspect import FrameProxy
     g = {}
     exec_code(compile("import sys\nfr = sys._getframe()\nline = fr.f_lineno\n", "<p>", "exec"), g)
-    assert type(g["fr"]) is FrameProxy and not isinstance(g["fr"], types.FrameType)
+    assert type(g["fr"]) is FrameProxy and isinstance(g["fr"], types.FrameType)
+    with pytest.raises(TypeError):
+        types.TracebackType(None, g["fr"], 0, 1)
     assert g["line"] == 3 and g["fr"].f_globals is g and g["fr"].f_code.co_filename == "<p>"
 
 

@@ -7,6 +7,9 @@ call pushed a tier-1 frame, or a frame returned); ``frame.switch`` then names th
 run. Exceptions raised by handlers are unwound here with the code's exception table.
 """
 
+# Our functions keep CPython's builtins even if the guest replaces one (builtins.len = ...).
+__builtins__ = dict(vars(__import__("builtins")))
+
 import builtins as _builtins_module
 import operator
 import sys
@@ -206,7 +209,7 @@ def op_BINARY_OP_{name}(f, a, n):
 
 def _make_operator_handlers(template, observe, ops, prefix="op_BINARY_OP_"):
     handlers = []
-    namespace = {"_observe_binary_op": observe}
+    namespace = {"_observe_binary_op": observe, "__builtins__": __builtins__}
     for name, symbol, inplace in ops:
         if inplace:
             compute = "l {0}= r\n    st[-1] = l".format(symbol)

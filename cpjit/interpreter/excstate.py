@@ -6,6 +6,9 @@ functions) sees the guest's state. CPython counterpart: PUSH_EXC_INFO / POP_EXCE
 updates of ``exc_info->exc_value``; C API ``PyErr_SetHandledException`` (new in 3.11).
 """
 
+# Our functions keep CPython's builtins even if the guest replaces one (builtins.len = ...).
+__builtins__ = dict(vars(__import__("builtins")))
+
 import ctypes
 import sys
 

@@ -1,5 +1,8 @@
 """Tier-1 frames: the counterpart of CPython's ``_PyInterpreterFrame`` (Include/internal/pycore_frame.h)."""
 
+# Our functions keep CPython's builtins even if the guest replaces one (builtins.len = ...).
+__builtins__ = dict(vars(__import__("builtins")))
+
 
 class _NullType:
     """The C NULL that 3.11 keeps in stack slots and unbound locals (a unique sentinel)."""

@@ -8,6 +8,9 @@ CPython counterparts: ``builtin_locals`` / ``PyEval_GetLocals`` / ``PyFrame_Fast
 ``sys__getframe`` (sysmodule.c), ``setup_context`` (_warnings.c), ``builtin___build_class__``.
 """
 
+# Our functions keep CPython's builtins even if the guest replaces one (builtins.len = ...).
+__builtins__ = dict(vars(__import__("builtins")))
+
 import builtins
 import sys
 import types
@@ -165,6 +168,10 @@ class FrameProxy:
 
     __slots__ = ("_frame", "_loop")
 
+    # isinstance(x, types.FrameType) is True (isinstance consults __class__), so Python
+    # code that checks for frames (inspect.stack(), traceback.print_stack()) accepts it.
+    __class__ = property(lambda self: types.FrameType)
+
     def __init__(self, frame, loop=None):
         self._frame = frame
         self._loop = loop     # the host frame of the loop running ``frame``, if known
@@ -210,6 +217,8 @@ class HostFrameProxy:
     own frames and goes through the tier-1 frames instead."""
 
     __slots__ = ("_real",)
+
+    __class__ = property(lambda self: types.FrameType)
 
     def __init__(self, real):
         self._real = real

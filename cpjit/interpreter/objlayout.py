@@ -6,6 +6,9 @@ CPython counterparts: ``tp_version_tag`` (Include/cpython/object.h), ``func_vers
 checked once at import against values Python does expose.
 """
 
+# Our functions keep CPython's builtins even if the guest replaces one (builtins.len = ...).
+__builtins__ = dict(vars(__import__("builtins")))
+
 import ctypes
 import types
 

@@ -4,6 +4,9 @@ Everything version-specific about the bytecode format lives here, so that 3.12 s
 an added module rather than edits everywhere.
 """
 
+# Our functions keep CPython's builtins even if the guest replaces one (builtins.len = ...).
+__builtins__ = dict(vars(__import__("builtins")))
+
 import dis
 import opcode as _opcode
 

@@ -6,6 +6,9 @@ handlers; a handler calls ``site.observe(...)`` only when what it sees differs f
 the site last recorded, so the steady-state cost is one identity comparison.
 """
 
+# Our functions keep CPython's builtins even if the guest replaces one (builtins.len = ...).
+__builtins__ = dict(vars(__import__("builtins")))
+
 import types
 import weakref
 

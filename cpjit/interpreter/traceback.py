@@ -6,6 +6,9 @@ first line, line table and position table, so the printed entry (line, source te
 3.11's ``^^^^`` markers, which come from ``tb_lasti``) is the one CPython prints.
 """
 
+# Our functions keep CPython's builtins even if the guest replaces one (builtins.len = ...).
+__builtins__ = dict(vars(__import__("builtins")))
+
 import ctypes
 import os
 import threading
