@@ -933,9 +933,10 @@ def _call(f, inst, st):
     else:
         func = s[-n - 2]
         args = s[-n - 1:]
-    if type(func) is types.FunctionType:
-        # Python-to-Python calls belong to tier 1 (it keeps its own frame stack);
-        # only profiled exact calls are inlined with _PUSH_FRAME.
+    if type(func) is types.FunctionType or _needs_tier1_call(func, n):
+        # Python-to-Python calls belong to tier 1 (it keeps its own frame stack; only
+        # profiled exact calls are inlined with _PUSH_FRAME), and so do callables that
+        # read their caller's frame (locals(), super(), sys._getframe, ...).
         return inst.jump_target
     kwnames = st.kwnames
     if kwnames:
@@ -945,6 +946,23 @@ def _call(f, inst, st):
     else:
         result = func(*args)
     s[-n - 2:] = [result]
+
+
+_INTERCEPTS = []
+
+
+def _needs_tier1_call(func, nargs):
+    """Tier 1 answers these for its own frames (``cpjit.interpreter.introspect``)."""
+    if func is super or (func is type and nargs == 3):
+        return True
+    if not _INTERCEPTS:
+        try:
+            from cpjit.interpreter.introspect import INTERCEPTS
+        except ImportError:
+            INTERCEPTS = {}
+        _INTERCEPTS.append(INTERCEPTS)
+    hit = _INTERCEPTS[0].get(id(func))
+    return hit is not None and hit[0] is func
 
 
 @uop("_GUARD_CALLABLE_LIST_APPEND", HAS_EXIT)
