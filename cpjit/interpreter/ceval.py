@@ -1966,17 +1966,18 @@ def _run_entry(frame, depth):
     """Run an entry frame with the recursion count of ``depth`` (see exec_code)."""
     cell = objlayout.recursion_remaining_cell()
     frame.rcell = cell
-    # The handlers run two host frames below this one; make them count as ``depth``.
-    here = 0
-    fr = _introspect._real_getframe()
     # The guest's view below the entry frame: nothing for a script (``depth`` given, as
     # CPython's __main__ has no Python caller), else the host caller of exec_code.
-    frame.host_back = fr if depth is None else None
-    while fr is not None:
-        here += 1
-        fr = fr.f_back
-    guest_depth = here if depth is None else depth
-    delta = (here + 2) - guest_depth + _SLACK
+    frame.host_back = _introspect._real_getframe() if depth is None else None
+    # Handlers run two host frames below this one (the loop, the handler). Make them see
+    # the recursion count of a frame at guest depth ``depth`` (plus _SLACK). What the host
+    # stack has consumed is read from the thread state itself: C-to-Python transitions
+    # below us count too, so counting Python frames would not do.
+    limit = sys.getrecursionlimit()
+    if depth is None:
+        # as if the caller of exec_code had called exec(): one level above the caller
+        depth = (limit - cell.value) - 2 + 1
+    delta = (limit - depth + _SLACK) - (cell.value - 2)
     cell.value += delta
     try:
         return _run(frame)
