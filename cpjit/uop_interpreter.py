@@ -1088,6 +1088,26 @@ def _return_value(f, inst, st):
     return inst.index + 1
 
 
+@uop("_COPY_FREE_VARS")
+def _copy_free_vars(f, inst, st):
+    closure = f.func.__closure__
+    n = inst.oparg
+    base = len(f.localsplus) - n
+    for i in range(n):
+        f.localsplus[base + i] = closure[i]
+
+
+@uop("_MAKE_CELL")
+def _make_cell(f, inst, st):
+    value = f.localsplus[inst.oparg]
+    f.localsplus[inst.oparg] = types.CellType() if value is NULL else types.CellType(value)
+
+
+@uop("_INTERNAL_INCREMENT_OPT_COUNTER", pops=1)
+def _internal_increment_opt_counter(f, inst, st):
+    f.stack.pop().count += 1
+
+
 def uop_flags(name):
     """``_PyUop_Flags[name]`` (0 for an unknown uop)."""
     d = UOP_DEFS.get(name)
@@ -1354,7 +1374,19 @@ def _merge_dsl_metadata():
             if info.has("ERROR_NO_POP"):
                 d.flags |= ERROR_NO_POP
             else:
-                d.pops = info.num_popped
+                d.pops = _consumed_by(info)
+
+
+def _consumed_by(info):
+    """The inputs an op really consumes: not those it leaves in place (``(it -- it, x)``)."""
+    def pops(oparg):
+        kept = 0
+        for a, b in zip(info.inputs, info.outputs):
+            if a.name != b.name or a.size != b.size:
+                break
+            kept += a.count(oparg)
+        return info.num_popped(oparg) - kept
+    return pops
 
 
 _merge_dsl_metadata()
