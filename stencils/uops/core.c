@@ -84,22 +84,28 @@ op(_GUARD_TOS_INT, (value -- value)) {
 pure op(_BINARY_OP_ADD_INT, (left, right -- res)) {
     long value = cpjit_compact_long_value(left) + cpjit_compact_long_value(right);
     res = PyLong_FromLong(value);
+    if (res == NULL) {
+        ERROR_NO_POP();     // inputs stay for the _ERROR_POP_N stub
+    }
     DECREF_INPUTS();
-    ERROR_IF(res == NULL, error);
 }
 
 pure op(_BINARY_OP_SUBTRACT_INT, (left, right -- res)) {
     long value = cpjit_compact_long_value(left) - cpjit_compact_long_value(right);
     res = PyLong_FromLong(value);
+    if (res == NULL) {
+        ERROR_NO_POP();     // inputs stay for the _ERROR_POP_N stub
+    }
     DECREF_INPUTS();
-    ERROR_IF(res == NULL, error);
 }
 
 pure op(_BINARY_OP_MULTIPLY_INT, (left, right -- res)) {
     long value = cpjit_compact_long_value(left) * cpjit_compact_long_value(right);
     res = PyLong_FromLong(value);
+    if (res == NULL) {
+        ERROR_NO_POP();     // inputs stay for the _ERROR_POP_N stub
+    }
     DECREF_INPUTS();
-    ERROR_IF(res == NULL, error);
 }
 
 // oparg is the 3.11 COMPARE_OP argument: Py_LT .. Py_GE.
@@ -136,23 +142,29 @@ op(_GUARD_TOS_FLOAT, (value -- value)) {
 
 pure op(_BINARY_OP_ADD_FLOAT, (left, right -- res)) {
     double value = PyFloat_AS_DOUBLE(left) + PyFloat_AS_DOUBLE(right);
-    DECREF_INPUTS();
     res = PyFloat_FromDouble(value);
-    ERROR_IF(res == NULL, error);
+    if (res == NULL) {
+        ERROR_NO_POP();     // inputs stay for the _ERROR_POP_N stub
+    }
+    DECREF_INPUTS();
 }
 
 pure op(_BINARY_OP_SUBTRACT_FLOAT, (left, right -- res)) {
     double value = PyFloat_AS_DOUBLE(left) - PyFloat_AS_DOUBLE(right);
-    DECREF_INPUTS();
     res = PyFloat_FromDouble(value);
-    ERROR_IF(res == NULL, error);
+    if (res == NULL) {
+        ERROR_NO_POP();     // inputs stay for the _ERROR_POP_N stub
+    }
+    DECREF_INPUTS();
 }
 
 pure op(_BINARY_OP_MULTIPLY_FLOAT, (left, right -- res)) {
     double value = PyFloat_AS_DOUBLE(left) * PyFloat_AS_DOUBLE(right);
-    DECREF_INPUTS();
     res = PyFloat_FromDouble(value);
-    ERROR_IF(res == NULL, error);
+    if (res == NULL) {
+        ERROR_NO_POP();     // inputs stay for the _ERROR_POP_N stub
+    }
+    DECREF_INPUTS();
 }
 
 pure op(_COMPARE_OP_FLOAT, (left, right -- res)) {
