@@ -131,3 +131,22 @@ def test_tier1_in_two_threads_keeps_each_threads_recursion_count():
     before = sys.getrecursionlimit()
     assert run_function(depth, (100,)) == 101
     assert sys.getrecursionlimit() == before
+
+
+def test_host_recursion_count_is_restored_after_tier1():
+    import sys
+    from cpjit.interpreter import exec_code, objlayout
+
+    def host_depth():
+        return objlayout.recursion_limit_cell().value - objlayout.recursion_remaining_cell().value
+    before = host_depth()
+    limit = sys.getrecursionlimit()
+    src = ("import sys\nsys.setrecursionlimit(%d)\n"
+           "def f(n):\n    for _ in range(1):\n        pass\n    return f(n + 1)\n"
+           "try:\n    f(0)\nexcept RecursionError:\n    pass\n" % (limit + 50))
+    try:
+        exec_code(compile(src, "<r>", "exec"), {})
+        assert host_depth() == before
+    finally:
+        sys.setrecursionlimit(limit)
+    assert host_depth() == before

@@ -11,6 +11,7 @@ from .ceval import (
     InternalError, NoOptimizer, exec_code, get_optimizer, run_function, set_optimizer,
 )
 from .traceback import guest_traceback
+from . import objlayout
 
 __all__ = ["NULL", "Frame", "ExitWithError", "CodeInfo", "get_code_info", "InternalError",
            "NoOptimizer", "exec_code", "run_function", "set_optimizer", "get_optimizer",

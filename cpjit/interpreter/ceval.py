@@ -1978,11 +1978,15 @@ def _run_entry(frame, depth):
         # as if the caller of exec_code had called exec(): one level above the caller
         depth = (limit - cell.value) - 2 + 1
     delta = (limit - depth + _SLACK) - (cell.value - 2)
+    limit_cell = objlayout.recursion_limit_cell()
+    consumed = limit_cell.value - cell.value     # by the host stack up to here
     cell.value += delta
     try:
         return _run(frame)
     finally:
-        cell.value -= delta
+        # Back to the host's own count, exactly, even if the guest changed the limit
+        # (sys.setrecursionlimit moves remaining with it) or frames were left pushed.
+        cell.value = limit_cell.value - consumed
 
 
 def run_function(func, args=(), kwargs=None):

@@ -59,6 +59,11 @@ def recursion_remaining_cell():
     return _c_int.from_address(_pythonapi.PyThreadState_Get() + _TS_RECURSION_REMAINING)
 
 
+def recursion_limit_cell():
+    """A ctypes int aliasing this thread's ``tstate->recursion_limit``."""
+    return _c_int.from_address(_pythonapi.PyThreadState_Get() + _TS_RECURSION_LIMIT)
+
+
 def _self_check():
     import sys
 
