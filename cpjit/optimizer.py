@@ -19,6 +19,7 @@ Differences from CPython that come from running 3.11 bytecode in a Python tier 1
 """
 
 import sys
+from time import perf_counter as _perf_counter
 
 from cpjit.uops import expansion as exp
 from cpjit import uop_interpreter as uint
@@ -906,7 +907,10 @@ def uop_optimize(opt, frame, start, progress_needed):
     stats.inc("attempts")
     dependencies = BloomFilter()
     watches = _Watches()
+    t0 = _perf_counter()
     buffer = translate_bytecode_to_trace(frame, start, progress_needed, dependencies, watches)
+    t1 = _perf_counter()
+    stats.add_time("time_projection_s", t1 - t0)
     if buffer is None:
         return None
     stats.inc("traces_created")
@@ -920,7 +924,11 @@ def uop_optimize(opt, frame, start, progress_needed):
     buffer = prepare_for_execution(buffer)
     executor = make_executor_from_uops(buffer, dependencies, watches, opt)
     stats.inc("executors_created")
+    stats.uops_compiled += len(executor.trace)
+    t2 = _perf_counter()
+    stats.add_time("time_optimization_s", t2 - t1)
     _state.engine.compile(executor)
+    stats.add_time("time_stitching_s", _perf_counter() - t2)
     return executor
 
 
@@ -1122,7 +1130,9 @@ class JitEngine:
         stats.executions += 1
         code = executor.jit_code
         while True:
+            t0 = _perf_counter()
             record = code.run_frame(frame)
+            stats.add_time("time_machine_code_s", _perf_counter() - t0)
             stats.inc("jit_entries")
             kind = record.kind
             if kind == a.EXIT_SIDE:

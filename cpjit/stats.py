@@ -1,15 +1,9 @@
 """Tier-2 counters for ``--stats`` / ``--stats=json`` (CPython: ``Python/specialize.c``'s
 ``_Py_PrintSpecializationStats`` optimization section, ``OPT_STAT_INC``, ``OPT_HIST``).
 
-``cpjit exec --stats`` prints what ``cpjit.optimizer.get_stats()`` returns; when the
-environment names a file in ``CPJIT_STATS_FILE`` the same dict is also written there
-as JSON at exit (the benchmark runner reads it).  Keys are documented in docs/tier2.md.
+``cpjit exec --stats`` prints what ``cpjit.optimizer.get_stats()`` returns (or writes it
+to ``$CPJIT_STATS_FILE`` as JSON, for the benchmark runner).  Keys: docs/tier2.md.
 """
-
-import atexit
-import json
-import os
-
 
 def _bucket(n):
     """Power-of-two histogram bucket (``OPT_HIST``): the smallest 2**k >= n."""
@@ -32,6 +26,13 @@ class Tier2Stats:
         self.uops_jit = 0         # uops run as machine code (counted per trace entry)
         self.jit_code_bytes = 0
         self.jit_fallbacks = {}
+        self.times = {"time_projection_s": 0.0, "time_optimization_s": 0.0,
+                      "time_stitching_s": 0.0, "time_tier2_interp_s": 0.0,
+                      "time_machine_code_s": 0.0}
+        self.uops_compiled = 0
+
+    def add_time(self, key, seconds):
+        self.times[key] += seconds
 
     def inc(self, key, n=1):
         self.counters[key] = self.counters.get(key, 0) + n
@@ -73,29 +74,17 @@ class Tier2Stats:
         out["uops_machine_code_share"] = (self.uops_jit / total) if total else 0.0
         out["jit_code_bytes"] = self.jit_code_bytes
         out["jit_fallbacks"] = dict(self.jit_fallbacks)
+        out["uops_compiled"] = self.uops_compiled
+        out["side_traces_created"] = out["side_traces"]
+        out["machine_code_bytes"] = self.jit_code_bytes
+        out.update(self.times)
         if opt_state is not None:
             out["executors_live"] = len(opt_state.executors)
             out["engine"] = getattr(opt_state.engine, "name", None)
         return out
 
 
-_installed = []
-
-
 def install(stats, config):
-    """Write the counters to ``$CPJIT_STATS_FILE`` (JSON) at exit, if it is set."""
-    path = os.environ.get("CPJIT_STATS_FILE")
-    if not path or _installed:
-        return
-    _installed.append(path)
-
-    def dump():
-        from cpjit import optimizer
-        try:
-            with open(path, "w") as f:
-                json.dump({"tier2": stats.as_dict(optimizer._state)}, f, sort_keys=True,
-                          default=repr)
-        except OSError:
-            pass
-
-    atexit.register(dump)
+    """Nothing to set up: ``cpjit exec`` prints / writes (``CPJIT_STATS_FILE``) what
+    ``cpjit.optimizer.get_stats()`` returns when the program ends."""
+    return stats

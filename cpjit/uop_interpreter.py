@@ -19,6 +19,7 @@ import operator
 import os
 import sys
 import types
+from time import perf_counter as _perf_counter
 
 from cpjit.uops import expansion as _exp
 
@@ -1230,7 +1231,14 @@ class InterpEngine:
         executor.jit_code = None
 
     def execute(self, executor, frame):
-        """ENTER_EXECUTOR for the reference interpreter."""
+        """ENTER_EXECUTOR for the reference interpreter (timed for the stats)."""
+        t0 = _perf_counter()
+        try:
+            return self._execute(executor, frame)
+        finally:
+            self.opt_state.stats.add_time("time_tier2_interp_s", _perf_counter() - t0)
+
+    def _execute(self, executor, frame):
         from cpjit import optimizer
         stats = self.opt_state.stats
         if _tracing():
