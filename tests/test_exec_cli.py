@@ -171,3 +171,26 @@ def test_unsupported_python_version_is_a_clear_error():
     assert result.status != 0
     assert b"needs CPython 3.11" in result.stderr
     assert b"this is Python 3.12.0" in result.stderr
+
+
+def test_no_silent_fallback_when_tier1_is_missing():
+    """If tier 1 cannot be imported, cpjit exec fails; it never runs the program natively."""
+    code = ("import sys; sys.modules['cpjit.interpreter'] = None\n"
+            "from cpjit.run import main\n"
+            "sys.exit(main(['--no-jit', '-c', 'print(\"the program ran\")']))")
+    result = run([PYTHON, "-c", code], CORPUS)
+    assert result.status != 0
+    assert b"the program ran" not in result.stdout
+    assert b"ImportError" in result.stderr or b"ModuleNotFoundError" in result.stderr
+
+
+def test_stats_file_keeps_stderr_clean(tmp_path):
+    stats_path = tmp_path / "stats.json"
+    result = run([PYTHON, "-m", "cpjit", "exec", "--tier2=interp", "--stats=json",
+                  "32_hot_int_loop.py"], CORPUS, extra_env={"CPJIT_STATS_FILE": str(stats_path)})
+    expected = run_python(["32_hot_int_loop.py"], CORPUS)
+    assert not mismatch_report(expected, result)
+    import json
+    stats = json.loads(stats_path.read_text())["cpjit_stats"]
+    assert stats["tier2_requested"] == "interp"
+    assert "time_total_s" in stats
