@@ -95,8 +95,15 @@ def test_megamorphic_site_is_dropped():
     run_function(poly, ([1, 2],))
     info = get_code_info(poly.__code__)
     assert any(r["form"] == "BINARY_OP_ADD_INT" for r in info.profile.values())
-    run_function(poly, ([1, 1.5, "s", b"b", (1,), [2]],))
+    assert run_function(poly, ([1, 1.5, "s", b"b", (1,), [2]],)) == \
+        [2, 3.0, "ss", b"bb", (1, 1), [2, 2]]
     assert not any(r["form"].startswith("BINARY_OP") for r in info.profile.values())
+    # the instruction now runs its unprofiled handler (no more observations)
+    add = next(i for i, (op, arg) in enumerate(info.instructions)
+               if op == dis.opmap["BINARY_OP"])
+    assert info.dispatch[add][0].__name__ == "op_BINARY_OP_NB_ADD"
+    assert "observe" not in info.dispatch[add][0].__code__.co_names
+    assert run_function(poly, ([1, "s"],)) == [2, "ss"]
 
 
 def test_branch_history_is_16_bits_newest_in_bit_0():

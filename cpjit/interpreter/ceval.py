@@ -208,6 +208,8 @@ def op_BINARY_OP_{name}(f, a, n):
 
 
 def _make_operator_handlers(template, observe, ops, prefix="op_BINARY_OP_"):
+    """One handler per operator; each also gets an unprofiled twin (``_megamorphic``
+    attribute) that a site switches to when it goes megamorphic."""
     handlers = []
     namespace = {"_observe_binary_op": observe, "__builtins__": __builtins__}
     for name, symbol, inplace in ops:
@@ -218,8 +220,34 @@ def _make_operator_handlers(template, observe, ops, prefix="op_BINARY_OP_"):
         # compiled under this file's name: their frames are the interpreter's, stripped
         # from guest tracebacks like every handler's
         exec(compile(template.format(name=name, compute=compute), __file__, "exec"), namespace)
-        handlers.append(namespace[prefix + name])
+        handler = namespace[prefix + name]
+        exec(compile(_unprofiled_source(template.format(name=name, compute=compute)),
+                     __file__, "exec"), namespace)
+        _MEGAMORPHIC[handler] = namespace[prefix + name]
+        handlers.append(handler)
     return handlers
+
+
+def _unprofiled_source(source):
+    """``source`` of a handler without its profiling check (the ``if`` whose body calls an
+    observe function)."""
+    lines = source.splitlines()
+    out = []
+    skip = False
+    for i, line in enumerate(lines):
+        if skip:
+            skip = False
+            continue
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if line.lstrip().startswith("if ") and "observe" in nxt:
+            skip = True
+            continue
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+# profiled handler -> the same handler without profiling (for megamorphic sites)
+_MEGAMORPHIC = {}
 
 
 _BINARY_HANDLERS = _make_operator_handlers(
@@ -1605,6 +1633,40 @@ def _register():
 
 
 _register()
+
+
+def _make_megamorphic_twins():
+    import inspect
+    import textwrap
+    namespace = globals()
+    for handler in (op_BINARY_SUBSCR, op_STORE_SUBSCR, op_FOR_ITER, op_LOAD_ATTR,
+                    op_STORE_ATTR, op_LOAD_METHOD, op_UNPACK_SEQUENCE, op_CALL):
+        source = _unprofiled_source(textwrap.dedent(inspect.getsource(handler)))
+        assert source.count("observe") == 0, handler.__name__
+        source = source.replace("def %s(" % handler.__name__,
+                                "def %s_megamorphic(" % handler.__name__, 1)
+        code = compile("\n" * (handler.__code__.co_firstlineno - 1) + source, __file__, "exec")
+        exec(code, namespace)
+        _MEGAMORPHIC[handler] = namespace[handler.__name__ + "_megamorphic"]
+
+
+_make_megamorphic_twins()
+
+
+def _site_went_megamorphic(site):
+    """A site saw too many shapes: its instruction switches to the unprofiled handler
+    (3.11 would leave the adaptive instruction in its generic form)."""
+    info = site.info
+    if info.dispatch is None:
+        return
+    index = site.offset // 2
+    handler, arg, nxt = info.dispatch[index]
+    twin = _MEGAMORPHIC.get(handler)
+    if twin is not None:
+        info.dispatch[index] = (twin, arg, nxt)
+
+
+prof.Site.on_megamorphic = staticmethod(_site_went_megamorphic)
 
 
 def make_dispatch_entry(info, index):

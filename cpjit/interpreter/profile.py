@@ -162,6 +162,10 @@ class Site:
 
     __slots__ = ("info", "offset", "generic", "key", "key2", "shapes", "record", "extra")
 
+    @staticmethod
+    def on_megamorphic(site):
+        """Set by the interpreter: switch the instruction to its unprofiled handler."""
+
     def __init__(self, info, offset, generic, extra=None):
         self.info = info
         self.offset = offset
@@ -183,6 +187,8 @@ class Site:
         if self.shapes > MAX_SHAPES or record is None:
             self.info.profile.pop(self.offset, None)
             self.record = None
+            if self.shapes > MAX_SHAPES:
+                self.on_megamorphic(self)
             return
         self.record = record
         self.info.profile[self.offset] = record
