@@ -9,6 +9,15 @@ The program runs exactly as under ``cpjit exec`` (its output first); the listing
 to stdout after it ends, executors grouped by code object and back-edge offset.
 """
 
+# Guest programs may rebind builtins (builtins.len = ...): cpjit's own code binds the
+# ones it uses at import.
+from builtins import (  # noqa: E402,A004
+    all, any, ascii, bin, bool, callable, delattr, dict, enumerate, format, frozenset,
+    getattr, hasattr, id, isinstance, iter, len, list, max, min, next, object, pow,
+    print, range, repr, setattr, slice, sorted, str, sum, super, tuple, type, zip,
+    int, set, issubclass, reversed, map, filter, abs, hash, exec, compile, open,
+)
+
 import sys
 
 USAGE = "usage: cpjit dis [--tier2=jit|interp] [--no-machine-code] script.py [args...]\n"

@@ -11,6 +11,15 @@ the operand sources that read cache values name the profile key instead of a cac
 offset.  Everything version-specific about 3.11 bytecode that tier 2 needs lives here.
 """
 
+# Guest programs may rebind builtins (builtins.len = ...): cpjit's own code binds the
+# ones it uses at import.
+from builtins import (  # noqa: E402,A004
+    all, any, ascii, bin, bool, callable, delattr, dict, enumerate, format, frozenset,
+    getattr, hasattr, id, isinstance, iter, len, list, max, min, next, object, pow,
+    print, range, repr, setattr, slice, sorted, str, sum, super, tuple, type, zip,
+    int, set, issubclass, reversed, map, filter, abs, hash, exec, compile, open,
+)
+
 import dis
 import opcode as _opcode
 import weakref
