@@ -567,10 +567,6 @@ def _hot_backedge(f, target, counter, offset, n):
     return target
 
 
-def _branch(flag_expr_name):
-    return flag_expr_name
-
-
 def op_POP_JUMP_IF_FALSE(f, a, n):
     target, hist, offset = a
     v = f.stack.pop()
