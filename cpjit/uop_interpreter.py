@@ -1164,12 +1164,18 @@ def run(state, frame, executor, lltrace=0):
         try:
             r = inst.impl(f, inst, state)
         except BaseException as exc:   # noqa: B902 -- KeyboardInterrupt exits the same way
-            inst = trace[inst.error_target]
+            stub = trace[inst.error_target]
             state.uops_executed += executed
-            n = inst.oparg
-            if n:
-                del f.stack[-n:]
-            f.lasti = inst.operand
+            if stub.name == "_ERROR_POP_N":
+                n = stub.oparg
+                if n:
+                    del f.stack[-n:]
+                f.lasti = stub.operand
+            else:
+                # A uop that cannot fail was interrupted (a signal's KeyboardInterrupt
+                # lands between any two host bytecodes): report it at its instruction.
+                f.lasti = inst.error_ip
+                inst = stub
             state.kwnames = None
             exc.__traceback__ = strip_internal_traceback(exc.__traceback__)
             state.error = exc
