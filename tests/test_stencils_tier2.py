@@ -201,9 +201,9 @@ class _Null:
         return "NULL"
 
 
-def _run_trace(uops, stack, stack_capacity=8):
+def _run_trace(uops, stack, stack_capacity=8, localsplus=None, func=None):
     """Stitch ``uops`` (then a _DEOPT at offset 100 and an _EXIT_TRACE at 50) and run
-    them once on ``stack``; returns the exit record."""
+    them once on ``stack`` (and ``localsplus``); returns the exit record."""
     from cpjit import jit
     from cpjit.jit import UopInstruction as U
     null = _Null()
@@ -213,9 +213,12 @@ def _run_trace(uops, stack, stack_capacity=8):
     trace = body + [U("_DEOPT", target=100), U("_EXIT_TRACE", target=50, exit_index=0)]
     code = jit.compile_trace(trace, jit.new_executor(1, [50]))
     try:
-        record = code.run([], stack, _run_trace.__code__, globals(), __builtins__ if
+        if localsplus is not None:
+            localsplus[:] = [null if v is None else v for v in localsplus]
+        record = code.run([] if localsplus is None else localsplus, stack,
+                          _run_trace.__code__, globals(), __builtins__ if
                           isinstance(__builtins__, dict) else __builtins__.__dict__,
-                          null=null, stack_capacity=stack_capacity)
+                          func=func, null=null, stack_capacity=stack_capacity)
     finally:
         code.free()
     return record, null
@@ -246,3 +249,25 @@ def test_list_append_guard_exits_for_other_callables(stencil_table):
                               stack)
     assert record.kind == jit.abi().EXIT_SIDE and record.target == 50
     assert stack == [null, d.get, 1]
+
+
+def test_make_cell_and_copy_free_vars(stencil_table):
+    """The prologue uops of an inlined callee: cells for locals, closure cells copied."""
+    import types
+    from cpjit import jit
+
+    def outer():
+        a = b = 1
+
+        def inner():
+            return a + b
+        return inner
+    inner = outer()
+    value = object()
+    localsplus = [value, None, None, None]
+    record, null = _run_trace([("_MAKE_CELL", 0), ("_MAKE_CELL", 1), ("_COPY_FREE_VARS", 2)],
+                              [], localsplus=localsplus, func=inner)
+    assert record.kind == jit.abi().EXIT_DEOPT
+    assert type(localsplus[0]) is types.CellType and localsplus[0].cell_contents is value
+    assert type(localsplus[1]) is types.CellType and localsplus[1] == types.CellType()
+    assert localsplus[2:] == list(inner.__closure__)

@@ -16,7 +16,7 @@
 //   _BUILD_STRING _BUILD_SLICE _LIST_TO_TUPLE _LIST_APPEND _SET_ADD _MAP_ADD
 //   _UNPACK_SEQUENCE _UNPACK_EX _FORMAT_VALUE
 //   _DELETE_FAST _LOAD_CLOSURE _LOAD_DEREF _STORE_DEREF _DELETE_DEREF
-//   _LOAD_ASSERTION_ERROR _MAKE_FUNCTION
+//   _COPY_FREE_VARS _MAKE_CELL _LOAD_ASSERTION_ERROR _MAKE_FUNCTION
 //   _KW_NAMES _PRECALL _CALL
 //   _TIER2_RESUME_CHECK _DYNAMIC_EXIT
 //
@@ -517,6 +517,24 @@ op(_DELETE_DEREF, (--)) {
     }
     PyCell_SET(cell, NULL);
     Py_DECREF(old);
+}
+
+// The function's closure cells go to the last oparg slots of localsplus.
+op(_COPY_FREE_VARS, (--)) {
+    PyObject *closure = ((PyFunctionObject *)frame->f_func)->func_closure;
+    int64_t base = frame->nlocalsplus - oparg;
+    for (int i = 0; i < oparg; i++) {
+        SETLOCAL(base + i, Py_NewRef(PyTuple_GET_ITEM(closure, i)));
+    }
+}
+
+// A cell for local `oparg`, holding its value (an unbound local: an empty cell).
+op(_MAKE_CELL, (--)) {
+    PyObject *cell = PyCell_New(GETLOCAL(oparg));
+    if (cell == NULL) {
+        ERROR_NO_POP();
+    }
+    SETLOCAL(oparg, cell);
 }
 
 op(_LOAD_ASSERTION_ERROR, (-- value)) {
