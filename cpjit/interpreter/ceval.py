@@ -46,11 +46,12 @@ class _Unwind(BaseException):
     traceback entry.
     """
 
-    def __init__(self, exc, add_tb, frame=None, index=None):
+    def __init__(self, exc, add_tb, frame=None, index=None, lasti=None):
         self.exc = exc
         self.add_tb = add_tb
         self.frame = frame
         self.index = index
+        self.lasti = lasti        # RERAISE with oparg: the frame's lasti becomes this
 
 
 # =========================================================================================
@@ -1232,10 +1233,9 @@ def op_PREP_RERAISE_STAR(f, a, n):
 def op_RERAISE(f, a, n):
     st = f.stack
     exc = st.pop()
-    if a:
-        # the frame's lasti becomes the original one; the handler search still starts here
-        f.lasti = st[-a] * 2
-    raise _Unwind(exc, False)
+    # with an oparg, the frame's lasti becomes the original one (the handler search
+    # still starts here)
+    raise _Unwind(exc, False, lasti=st[-a] * 2 if a else None)
 
 
 def op_RAISE_VARARGS(f, a, n):
@@ -1938,10 +1938,12 @@ def _run(entry):
                 f = u.frame
             if u.index is not None:
                 i = u.index
+            lasti = u.lasti
         except BaseException as e:
             exc = e
             add_tb = True
             strip = True
+            lasti = None
         else:
             nxt = f.switch
             if nxt is None:
@@ -1957,8 +1959,9 @@ def _run(entry):
         # --- exception_unwind (outside the host's except block, so that the handled
         # exception the host keeps is the guest's, not ``exc``) ---
         while True:
+            f.lasti = i * 2 if lasti is None else lasti
+            lasti = None
             if add_tb:
-                f.lasti = i * 2
                 cell.value += _HEADROOM
                 try:
                     tbmod.add_entry(exc, f, i, strip)
@@ -1970,11 +1973,19 @@ def _run(entry):
                 st = f.stack
                 del st[depth:]
                 if push_lasti:
-                    st.append(i)
+                    # the frame's lasti (for RERAISE with oparg, the restored one), as
+                    # CPython pushes frame->prev_instr
+                    st.append(f.lasti // 2)
                 st.append(exc)
                 f.ip = target
                 exc = None     # the loop must not keep the exception alive
                 break
+            # The frame is left: its traceback entry shows where it stopped (PEP 626).
+            cell.value += _HEADROOM
+            try:
+                tbmod.settle_entry(exc, f)
+            finally:
+                cell.value -= _HEADROOM
             if f is entry:
                 f.stack.clear()
                 cell.value += _HEADROOM

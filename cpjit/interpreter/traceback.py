@@ -116,6 +116,22 @@ def add_entry(exc, frame, index, strip):
         tb, stub_frame(frame, index * 2), index * 2, frame.info.line_of(index))
 
 
+def settle_entry(exc, frame):
+    """``frame`` is being left with ``exc``: if its traceback entry (the head) was made
+    when the frame was elsewhere (it then ran handlers, cleanups, RERAISE), give the entry
+    a stub frame stopped where the frame stopped. As in CPython, ``tb_lasti``/``tb_lineno``
+    keep the raise point and ``tb_frame.f_lineno`` is where the frame ended."""
+    tb = exc.__traceback__
+    stubs = frame.info.stub
+    if tb is None or not stubs:
+        return
+    sf = tb.tb_frame
+    if stubs.get(sf.f_lasti) is not sf.f_code or sf.f_lasti == max(frame.lasti, 2):
+        return
+    exc.__traceback__ = types.TracebackType(
+        tb.tb_next, stub_frame(frame, frame.lasti), tb.tb_lasti, tb.tb_lineno)
+
+
 def guest_traceback(tb):
     """``tb`` without the leading entries of host frames (the caller, exec_code, the loop).
 
