@@ -28,6 +28,7 @@ from builtins import (  # noqa: E402,A004
 )
 
 import sys
+import weakref
 from time import perf_counter as _perf_counter
 
 from cpjit.uops import expansion as exp
@@ -763,6 +764,23 @@ def _for_iter_expansion(entry, generic_only):
             ("_ITER_NEXT_RANGE", exp.FULL)]
 
 
+_STORE_GLOBAL_OPS = (exp.OPMAP["STORE_GLOBAL"], exp.OPMAP["DELETE_GLOBAL"])
+
+
+def _stored_globals(code):
+    """Names ``code`` assigns or deletes with STORE_GLOBAL / DELETE_GLOBAL."""
+    names = _stored_globals_cache.get(code)
+    if names is None:
+        info = _tier1().get_code_info(code)
+        names = frozenset(code.co_names[arg] for op, arg in info.instructions
+                          if op in _STORE_GLOBAL_OPS)
+        _stored_globals_cache[code] = names
+    return names
+
+
+_stored_globals_cache = weakref.WeakKeyDictionary()
+
+
 def _watch_type(tp, watches, dependencies):
     """A class the trace relies on: changing it (its version tag) invalidates the trace."""
     from cpjit.interpreter.objlayout import type_version
@@ -782,6 +800,10 @@ def _record_reads(opname, oparg, code, frame, watches, dependencies, entry=None)
     if opname != "LOAD_GLOBAL" or code is not frame.code:
         return
     name = code.co_names[oparg >> 1]
+    if name in _stored_globals(code):
+        # The code rebinds it itself (``global x; x += 1``): watching it would throw
+        # the executor away at every entry; _LOAD_GLOBAL looks it up anyway.
+        return
     g = frame.globals
     if type(g) is not dict:
         return
