@@ -1158,9 +1158,9 @@ def run(state, frame, executor, lltrace=0):
         inst = trace[pc]
         executed += 1
         if lltrace >= 3:
-            print("    uop %s (%d, target=%d, operand=%r) stack=%d" % (
-                inst.name, inst.oparg, inst.target, _short(inst.operand), len(f.stack)),
-                file=sys.stderr)
+            print("    uop %s (%d, target=%d, operand=%r) stack=%s" % (
+                inst.name, inst.oparg, inst.target, _short(inst.operand),
+                _short(f.stack) if lltrace >= 4 else len(f.stack)), file=sys.stderr)
         try:
             r = inst.impl(f, inst, state)
         except BaseException as exc:   # noqa: B902 -- KeyboardInterrupt exits the same way
