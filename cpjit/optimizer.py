@@ -935,6 +935,10 @@ def make_executor_from_uops(buffer, dependencies, watches, optimizer):
 def uop_optimize(opt, frame, start, progress_needed):
     """``uop_optimize``: projection, analysis, stubs, executor (and machine code)."""
     stats = _state.stats
+    if uint._tracing():
+        # sys.settrace / sys.setprofile: no new executors while a tracer is installed.
+        stats.inc("tracing_refused")
+        return None
     stats.inc("attempts")
     dependencies = BloomFilter()
     watches = _Watches()
