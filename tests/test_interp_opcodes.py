@@ -438,3 +438,41 @@ def test_profiling_runs_no_user_code():
     """
     assert tier1(src) == native(src)
     assert "user __dict__" not in tier1(src)[0]
+
+
+def test_fused_statements_raise_at_the_right_instruction():
+    src = """
+        import traceback
+        class B:
+            def __bool__(self):
+                raise ValueError("no bool")
+            def __lt__(self, other):
+                return self
+        def f(kind):
+            one = 1
+            s = "s"
+            b = B()
+            if kind == 0:
+                x = s + one
+            elif kind == 1:
+                if b < one:
+                    pass
+            elif kind == 2:
+                del one
+                x = one + 1
+            elif kind == 3:
+                y = s
+                y = y - 2
+            while one < 3:
+                one += 1
+            return one
+        for k in range(4):
+            try:
+                f(k)
+            except Exception as e:
+                fs = traceback.extract_tb(e.__traceback__)[-1]
+                print(type(e).__name__, e, fs.lineno, fs.colno, fs.end_colno)
+        print(f(5))
+    """
+    assert tier1(src) == native(src)
+    assert tier1(src, "loops") == native(src)

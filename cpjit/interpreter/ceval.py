@@ -1694,10 +1694,19 @@ def build_dispatch(info):
     does both; the second keeps its own entry, so a jump to it still works."""
     dispatch = [make_dispatch_entry(info, i) for i in range(len(info.instructions))]
     instructions = info.instructions
+    statements = {}
     for i in range(len(instructions) - 1):
+        statement = _fuse_statement(info, dispatch, i)
+        if statement is not None:
+            statements[i] = statement
+    for i in range(len(instructions) - 1):
+        if i in statements or i + 1 in statements:
+            continue      # a pair must not swallow the start of a fused statement
         pair = _SUPERINSTRUCTIONS.get((instructions[i][0], instructions[i + 1][0]))
         if pair is not None:
             dispatch[i] = (pair, (dispatch[i][1], dispatch[i + 1][1]), i + 2)
+    for i, statement in statements.items():
+        dispatch[i] = statement
     info.dispatch = dispatch
     return dispatch
 
@@ -1754,6 +1763,135 @@ def op_STORE_FAST__STORE_FAST(f, a, n):
     lp[a[0]] = st.pop()
     lp[a[1]] = st.pop()
     return n
+
+
+# Longer fusions (beyond 3.11's pairs) for the commonest statement shapes:
+#   x = a <op> b / x <op>= b       LOAD_FAST, LOAD_FAST|LOAD_CONST, BINARY_OP, STORE_FAST
+#   if a <cmp> b: / while ...      LOAD_FAST, LOAD_FAST|LOAD_CONST, COMPARE_OP, POP_JUMP_*
+# The operation's own error is raised at the operation's offset (as an _Unwind), an
+# unbound local by the unfused entries; profiling uses the operation's own site.
+_FUSED_BINARY_TEMPLATE = """
+def fused_{name}_{kind}(f, a, n):
+    i0, i1, site, store, op_index = a
+    lp = f.localsplus
+    l = lp[i0]
+    if l is NULL:
+        return op_LOAD_FAST(f, i0, op_index - 1)
+    {load_r}
+    if (type(l) is not site.key or type(r) is not site.key2) and site.shapes <= _MAX_SHAPES:
+        _observe_binary_op(site, l, r)
+    try:
+        {compute}
+    except BaseException as e:
+        st = f.stack
+        st.append(l)
+        st.append(r)
+        raise _Unwind(e, True, f, op_index)
+    lp[store] = res
+    return n
+"""
+
+_FUSED_COMPARE_TEMPLATE = """
+def fused_{name}_{kind}_{sense}(f, a, n):
+    i0, i1, site, hist, offset, target, op_index = a
+    lp = f.localsplus
+    l = lp[i0]
+    if l is NULL:
+        return op_LOAD_FAST(f, i0, op_index - 1)
+    {load_r}
+    if (type(l) is not site.key or type(r) is not site.key2) and site.shapes <= _MAX_SHAPES:
+        _observe_compare_op(site, l, r)
+    try:
+        res = l {symbol} r
+    except BaseException as e:
+        st = f.stack
+        st.append(l)
+        st.append(r)
+        raise _Unwind(e, True, f, op_index)
+    if res is not True and res is not False:
+        try:
+            res = not not res
+        except BaseException as e:       # __bool__ failed: the jump's own error
+            raise _Unwind(e, True, f, offset // 2)
+    if res is {jump_on}:
+        hist[offset] = ((hist[offset] << 1) | 1) & 0xFFFF
+        return target
+    hist[offset] = (hist[offset] << 1) & 0xFFFF
+    return n
+"""
+
+_LOAD_R = {
+    "fast": "r = lp[i1]\n    if r is NULL:\n        f.stack.append(l)\n        return op_index - 1",
+    "const": "r = i1",
+}
+
+
+def _make_fused():
+    namespace = {"NULL": NULL, "op_LOAD_FAST": op_LOAD_FAST, "_Unwind": _Unwind,
+                 "_MAX_SHAPES": prof.MAX_SHAPES, "_observe_binary_op": prof.observe_binary_op,
+                 "_observe_compare_op": prof.observe_compare_op,
+                 "__builtins__": __builtins__}
+    binary, compare = {}, {}
+    for oparg, (name, symbol) in enumerate(__import__("dis")._nb_ops):
+        inplace = symbol.endswith("=")
+        compute = ("l {0}= r\n        res = l" if inplace else "res = l {0} r").format(
+            symbol.rstrip("="))
+        for kind in ("fast", "const"):
+            src = _FUSED_BINARY_TEMPLATE.format(name=name, kind=kind, load_r=_LOAD_R[kind],
+                                                compute=compute)
+            exec(compile(src, __file__, "exec"), namespace)
+            binary[oparg, kind] = namespace["fused_%s_%s" % (name, kind)]
+    for oparg, (name, symbol) in enumerate(zip(("LT", "LE", "EQ", "NE", "GT", "GE"),
+                                               COMPARE_OPS)):
+        for kind in ("fast", "const"):
+            for sense, jump_on in (("true", "True"), ("false", "False")):
+                src = _FUSED_COMPARE_TEMPLATE.format(
+                    name=name, kind=kind, sense=sense, load_r=_LOAD_R[kind], symbol=symbol,
+                    jump_on=jump_on)
+                exec(compile(src, __file__, "exec"), namespace)
+                compare[oparg, kind, sense] = namespace["fused_%s_%s_%s" % (name, kind, sense)]
+    return binary, compare
+
+
+_FUSED_BINARY, _FUSED_COMPARE = _make_fused()
+_LOAD_FAST, _LOAD_CONST, _STORE_FAST = OPMAP["LOAD_FAST"], OPMAP["LOAD_CONST"], OPMAP["STORE_FAST"]
+_COMPARE_OP = OPMAP["COMPARE_OP"]
+_JUMP_SENSE = {OPMAP[n]: ("true" if n.endswith("TRUE") else "false") for n in (
+    "POP_JUMP_FORWARD_IF_TRUE", "POP_JUMP_BACKWARD_IF_TRUE",
+    "POP_JUMP_FORWARD_IF_FALSE", "POP_JUMP_BACKWARD_IF_FALSE")}
+
+
+def _fuse_statement(info, dispatch, i):
+    """The fused entry for the statement starting at code unit ``i``, or None."""
+    ins = info.instructions
+    op0, a0 = ins[i]
+    if op0 != _LOAD_FAST or i + 1 >= len(ins):
+        return None
+    op1, a1 = ins[i + 1]
+    if op1 == _LOAD_FAST:
+        kind, second = "fast", a1
+    elif op1 == _LOAD_CONST:
+        kind, second = "const", info.code.co_consts[a1]
+    else:
+        return None
+    j = i + 2                                   # the operation
+    if j >= len(ins):
+        return None
+    op2, a2 = ins[j]
+    k = j + 1 + CACHE_ENTRIES[op2]              # what follows it
+    if k >= len(ins):
+        return None
+    op3, a3 = ins[k]
+    after = k + 1 + CACHE_ENTRIES[op3]
+    if op2 == _BINARY_OP and op3 == _STORE_FAST:
+        site = dispatch[j][1]
+        return (_FUSED_BINARY[a2, kind], (a0, second, site, a3, j), after)
+    if op2 == _COMPARE_OP and op3 in _JUMP_SENSE:
+        site = dispatch[j][1]
+        target, hist, offset = dispatch[k][1]
+        return (_FUSED_COMPARE[a2, kind, _JUMP_SENSE[op3]],
+                (a0, second, site, hist, offset, target, j), after)
+    return None
 
 
 _SUPERINSTRUCTIONS = {
