@@ -273,12 +273,16 @@ def _guest_caller(real):
 
 
 def _wrap(fr):
-    """``fr`` itself if no tier-1 frame is among its callers, else a HostFrameProxy."""
+    """``fr`` itself if no tier-1 loop is among its callers, else a HostFrameProxy (whose
+    ``f_back`` goes through the tier-1 frames)."""
     if fr is None or type(fr) is FrameProxy:
         return fr
+    if not _run_code:
+        _guest_caller(_real_getframe())
+    run_code = _run_code[0]
     x = fr.f_back
     while x is not None:
-        if _is_cpjit(x.f_code):
+        if x.f_code is run_code:
             return HostFrameProxy(fr)
         x = x.f_back
     return fr
