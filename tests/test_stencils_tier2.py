@@ -271,3 +271,38 @@ def test_make_cell_and_copy_free_vars(stencil_table):
     assert type(localsplus[0]) is types.CellType and localsplus[0].cell_contents is value
     assert type(localsplus[1]) is types.CellType and localsplus[1] == types.CellType()
     assert localsplus[2:] == list(inner.__closure__)
+
+
+# ---- exceptions raised by machine code: CPython's exact traceback ----
+
+ERROR_PROGRAM = """
+class O:
+    def __init__(self, v):
+        self.valu = v
+def f(n):
+    lst = list(range(n))
+    d = {k: k for k in range(n - 1)}
+    objs = [O(k) for k in range(n - 1)] + [object()]
+    seqs = [(1, 2)] * (n - 1) + [(1, 2, 3)]
+    items = ["ab"] * (n - 1) + [5]
+    for i in range(n):
+        %s
+f(60)
+"""
+
+
+@pytest.mark.parametrize("statement", [
+    "y = lst[i + 1]", "y = d[i]", "y = objs[i].valu", "a, b = seqs[i]",
+    "y = len(items[i])", "y = items[i] + 'x'"])
+def test_uncaught_error_in_machine_code(statement, stencil_table, tmp_path):
+    program = tmp_path / "err.py"
+    program.write_text(ERROR_PROGRAM % statement)
+    expected = _run([sys.executable, str(program)], tmp_path, _env())
+    assert expected[2] == 1 and b"Traceback" in expected[1]
+    stats_file = tmp_path / "stats.json"
+    jit = [sys.executable, "-m", "cpjit", "exec", "--tier2=jit", "--tier1=all", str(program)]
+    got = _run(jit, tmp_path, _env(CPJIT_STATS_FILE=str(stats_file), **TRACE_EVERYTHING))
+    assert got == expected
+    stats = json.loads(stats_file.read_text())
+    stats = stats.get("cpjit_stats", stats)["optimizer"]
+    assert stats["exits"]["error"] >= 1      # raised by a stencil, not by tier 1
