@@ -293,3 +293,30 @@ def test_uops_optimize_off_keeps_checks():
         assert call(g["loop"], 100) == 4950
         uops = uop_names(first_executor(g["loop"]))
         assert "_LOAD_FAST" not in uops and "_LOAD_FAST_CHECK" in uops
+
+
+def test_exits_and_errors_inside_inlined_calls():
+    with tier2(backedge=4, side_exit=2):
+        g = run_source("""
+            def inner(x):
+                if x > 50:
+                    return x - 1
+                return 10 // x
+            def outer(values):
+                t = 0
+                for v in values:
+                    t += inner(v)
+                return t
+        """)
+        values = [1, 2, 5, 60, 3] * 20
+        assert call(g["outer"], values) == sum(v - 1 if v > 50 else 10 // v for v in values)
+        assert "_PUSH_FRAME" in uop_names(first_executor(g["outer"]))
+        with pytest.raises(ZeroDivisionError) as info:
+            call(g["outer"], values + [0])
+        names = []
+        tb = info.value.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == "<tier2-test>":
+                names.append((tb.tb_frame.f_code.co_name, tb.tb_lineno))
+            tb = tb.tb_next
+        assert names == [("outer", 9), ("inner", 5)]
