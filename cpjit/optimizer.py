@@ -667,6 +667,14 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
             trace.pop()
             reason = "unsupported opcode %s" % opname
             break
+        if supports is not None and lacks_stencil(
+                [exp.UOP_REPLACEMENTS.get(u, u) if src == exp.REPLACED else u
+                 for u, src in seq]) and seq is not exp.GENERIC.get(opname):
+            # JIT mode: a specialized form without machine code falls back to the
+            # generic one when that has it (e.g. a Python call: _PRECALL + _CALL).
+            generic = exp.GENERIC.get(opname)
+            if generic is not None:
+                seq = generic
         if lacks_stencil([exp.UOP_REPLACEMENTS.get(u, u) if src == exp.REPLACED else u
                           for u, src in seq]):
             stats.unsupported(opname)
@@ -1122,7 +1130,7 @@ class JitEngine:
                                           [e.target for e in executor.exits])
             code = jit.compile_trace(records, c_executor, stencils=self.table)
         except Exception as exc:      # a stitching failure must not change the program
-            stats.jit_fallback("compile failed: %s" % type(exc).__name__)
+            stats.jit_fallback("compile failed: %s: %s" % (type(exc).__name__, str(exc)[:120]))
             return None
         executor.jit_code = code
         executor.c_executor = c_executor
