@@ -2226,8 +2226,8 @@ def run_class_body(f, func, info, ns, index):
     if cell.value <= _SLACK:
         raise RecursionError("maximum recursion depth exceeded")
     # Host frames between this handler and the nested loop's handlers: see _run_entry.
-    cell.value += 2
+    cell.value += 3
     try:
         return _run(body)
     finally:
-        cell.value -= 2
+        cell.value -= 3
