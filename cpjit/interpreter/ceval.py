@@ -2011,14 +2011,19 @@ _HEADROOM = 50
 def _call_tier1(f, func, info, args, kwnames):
     """Push a tier-1 frame for ``func`` above ``f`` (``_PyEvalFramePushAndInit``)."""
     cell = f.rcell
-    cell.value += _HEADROOM
-    try:
-        if cell.value < _HEADROOM + _SLACK:      # this helper itself took one level
-            raise RecursionError("maximum recursion depth exceeded")
+    remaining = cell.value
+    if remaining > _HEADROOM:
         new = _make_function_frame(func, info, args, kwnames)
-    finally:
-        cell.value -= _HEADROOM
-    cell.value -= 1
+    else:
+        # near the limit: the check, and room for the helpers themselves
+        cell.value = remaining + _HEADROOM
+        try:
+            if remaining < _SLACK:      # (this helper itself took one level)
+                raise RecursionError("maximum recursion depth exceeded")
+            new = _make_function_frame(func, info, args, kwnames)
+        finally:
+            cell.value = remaining
+    cell.value = remaining - 1
     new.back = f
     new.rcell = cell
     f.switch = new
