@@ -181,47 +181,7 @@ def describe_mode(mode, stats):
 # Mismatches seen and reported to the owners of tier 1 / tier 2 (see the issue notes),
 # as {program: {mode or "*": reason}}. They run and are reported as xfail (XPASS once
 # fixed), so the suite stays usable while the bugs are open. Delete an entry when fixed.
-_T1 = "tier 1: "
-_T2 = "tier 2 (uop interpreter / optimizer): "
-_FRAMES = (_T1 + "a callee run natively from tier-1 code sees cpjit's host frames "
-           "(op_CALL, _run, exec_code, run.py, runpy) through f_back")
-_RECURSION = (_T1 + "RecursionError raised 2 frames early in --tier1=all, with "
-              "'while calling a Python object' / without 'in comparison'")
-_ERROR_IN_TRACE = (_T2 + "an exception raised inside a trace escapes the loop's own "
-                   "except handler / reports line -1")
-KNOWN_MISMATCHES = {
-    "01_arith_ops.py": {"tier2-interp": _ERROR_IN_TRACE, "tier2-interp-traced": _ERROR_IN_TRACE},
-    "02_containers.py": {"tier2-interp-traced": _ERROR_IN_TRACE},
-    "03_fstrings.py": {"tier2-interp-traced": _ERROR_IN_TRACE},
-    "08_super.py": {"tier2-interp-traced": _T2 + "super() in a traced loop: "
-                    "'__class__ cell not found'"},
-    "12_uncaught_group.py": {"tier2-interp-traced": _ERROR_IN_TRACE},
-    "16_imports.py": {"tier2-interp-traced": _T2 + "`import *` in a trace: "
-                      "'area_sum' missing from globals afterwards"},
-    "19_generators.py": {"tier2-interp-traced": _ERROR_IN_TRACE},
-    "20_recursion.py": {"no-jit-all-t1": _RECURSION, "tier2-interp-traced": _RECURSION,
-                        "tier2-jit-traced": _RECURSION},
-    "21_uncaught_recursion.py": {"no-jit-all-t1": _RECURSION,
-                                 "tier2-interp-traced": _RECURSION,
-                                 "tier2-jit-traced": _RECURSION},
-    "22_frames.py": {"no-jit": _FRAMES, "tier2-interp": _FRAMES, "tier2-jit": _FRAMES,
-                     "no-jit-all-t1": _T1 + "f_lineno of a live tier-1 frame is stale",
-                     "tier2-interp-traced": _T1 + "f_lineno of a live tier-1 frame is stale",
-                     "tier2-jit-traced": _T1 + "f_lineno of a live tier-1 frame is stale"},
-    "24_warnings_logging.py": {"no-jit": _FRAMES, "tier2-interp": _FRAMES,
-                               "tier2-jit": _FRAMES,
-                               "tier2-interp-traced": _T2 + "warnings.warn called from a "
-                               "trace sees uop_interpreter.py as its caller"},
-    "28_sysexit_variants.py": {"tier2-interp-traced": _T2 + "segmentation fault (-11)"},
-    "30_stdin_argv.py": {"tier2-interp-traced": _ERROR_IN_TRACE},
-    "34_zero_division_loop.py": {"tier2-interp": _ERROR_IN_TRACE,
-                                 "tier2-interp-traced": _ERROR_IN_TRACE},
-    "37_globals_mid_loop.py": {"*": _T1 + "the program replaces builtins.len and tier 1's "
-                               "own code uses the guest's len (IndexError)"},
-    "49_uncaught_nameerror.py": {"tier2-interp-traced": _ERROR_IN_TRACE},
-    "51_traceback_stack.py": {"no-jit": _FRAMES, "tier2-interp": _FRAMES,
-                              "tier2-jit": _FRAMES},
-}
+KNOWN_MISMATCHES = {}
 
 
 def known_mismatch(program, mode):
