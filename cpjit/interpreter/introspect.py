@@ -313,12 +313,26 @@ def guest_frame(f, depth):
     return fr
 
 
+_HERE = __file__.rsplit("/", 1)[0] + "/"
+
+
+def _is_interpreter(code):
+    """Code of tier 1 itself (a handler calling a builtin on the guest's behalf)."""
+    return code.co_filename.startswith(_HERE)
+
+
 def guest_getframe(depth=0):
-    """``sys._getframe`` seeing tier-1 frames (installed as ``sys._getframe`` while tier 1 runs)."""
+    """``sys._getframe`` seeing tier-1 frames (installed as ``sys._getframe`` while tier 1 runs).
+
+    Called by tier 1 on the guest's behalf: the guest's frames. Called by the rest of
+    cpjit (host code, e.g. the JIT comparing frames): the real frames, unchanged."""
     depth = depth.__index__() if type(depth) is not int else depth
     fr = _real_getframe(1)
-    if _is_cpjit(fr.f_code):
+    code = fr.f_code
+    if _is_interpreter(code):
         fr = _guest_caller(fr)
+    elif _is_cpjit(code):
+        return _real_getframe(depth + 1)
     else:
         fr = _wrap(fr)
     while depth > 0 and fr is not None:
@@ -396,7 +410,13 @@ _real_warn_explicit = warnings.warn_explicit
 def guest_warn(message, category=None, stacklevel=1, source=None):
     """``warnings.warn`` seeing tier-1 frames (installed while tier 1 runs)."""
     fr = _real_getframe(1)
-    fr = _guest_caller(fr) if _is_cpjit(fr.f_code) else _wrap(fr)
+    code = fr.f_code
+    if _is_interpreter(code):
+        fr = _guest_caller(fr)
+    elif _is_cpjit(code):
+        return _real_warn(message, category, stacklevel + 1, source)
+    else:
+        fr = _wrap(fr)
     _warn_at(fr, stacklevel, message, category, source)
 
 
