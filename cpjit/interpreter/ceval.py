@@ -1982,15 +1982,13 @@ def _bind_arguments(func, info, args, kwnames):
 
 
 def _make_function_frame(func, info, args, kwnames):
-    code = info.code
-    new = Frame(code, func, func.__globals__, func.__builtins__, None, info)
-    nargs = len(args)
-    if not kwnames and nargs == code.co_argcount and not code.co_flags & 0x0C \
-            and not code.co_kwonlyargcount:
-        new.localsplus[:nargs] = args
-    else:
-        bound = _bind_arguments(func, info, args, kwnames)
-        new.localsplus[:len(bound)] = bound
+    """``_PyFrame_PushUnchecked`` + ``initialize_locals``."""
+    if not kwnames and len(args) == info.exact_argc:
+        return Frame(info.code, func, func.__globals__, func.__builtins__, None, info,
+                     args + info.null_tail)
+    new = Frame(info.code, func, func.__globals__, func.__builtins__, None, info)
+    bound = _bind_arguments(func, info, args, kwnames)
+    new.localsplus[:len(bound)] = bound
     return new
 
 

@@ -42,13 +42,13 @@ class Frame:
         "rcell",         # ctypes alias of this thread's tstate->recursion_remaining
     )
 
-    def __init__(self, code, func, globals, builtins, locals, info):
+    def __init__(self, code, func, globals, builtins, locals, info, localsplus=None):
         self.code = code
         self.func = func
         self.globals = globals
         self.builtins = builtins
         self.locals = locals
-        self.localsplus = [NULL] * info.nlocalsplus
+        self.localsplus = [NULL] * info.nlocalsplus if localsplus is None else localsplus
         self.stack = []
         self.lasti = 0
         self.back = None

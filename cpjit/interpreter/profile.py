@@ -13,6 +13,7 @@ import types
 import weakref
 
 from . import objlayout
+from .frame import NULL
 from .opcodes311 import (
     CACHE, CACHE_ENTRIES, CONDITIONAL_JUMPS, ENTER_EXECUTOR, JUMP_BACKWARD, NB_OPS,
     COMPARE_OPS, OPNAME, decode_instructions, parse_exception_table,
@@ -37,6 +38,10 @@ class CodeInfo:
                                  + [c for c in code.co_cellvars if c not in code.co_varnames]
                                  + list(code.co_freevars))
         self.nlocalsplus = len(self.localsplus_names)
+        # CALL_PY_EXACT_ARGS: positional arguments fill the first slots as they are
+        simple = not code.co_flags & 0x0C and not code.co_kwonlyargcount
+        self.exact_argc = code.co_argcount if simple else -1
+        self.null_tail = [NULL] * (self.nlocalsplus - code.co_argcount)
         self.nfree = len(code.co_freevars)
         self.exception_table = parse_exception_table(code.co_exceptiontable)
         self.handlers = [None] * len(self.instructions)
