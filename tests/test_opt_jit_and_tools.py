@@ -98,3 +98,30 @@ def test_stats_keys():
                 "jit_code_bytes", "uops_interp", "uops_jit", "time_projection_s"):
         assert key in stats, key
     assert stats["traces_created"] == 1 and stats["uops_interp"] > 0
+
+
+def test_other_thread_runs_while_a_traced_loop_spins(tmp_path):
+    """The periodic check at back edges lets another thread take the GIL."""
+    script = tmp_path / "spin.py"
+    script.write_text(textwrap.dedent("""
+        import threading, time
+        done = []
+        def other():
+            time.sleep(1.0)
+            done.append(sum(range(1000)))
+        t = threading.Thread(target=other)
+        t.start()
+        x = 0
+        while True:
+            if done:
+                break
+            x += 1
+        t.join()
+        print(done[0], x > 16)
+    """))
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    for mode in ("interp", "jit"):
+        out = subprocess.run([sys.executable, "-m", "cpjit", "exec", "--tier2=" + mode,
+                              str(script)], capture_output=True, text=True, env=env,
+                             timeout=120)
+        assert (out.returncode, out.stdout) == (0, "499500 True\n"), (mode, out.stderr)
