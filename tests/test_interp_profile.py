@@ -260,3 +260,53 @@ def test_executor_error_unwinds_with_exception_table(threshold4):
     assert tb.tb_lasti == _back_edge_offset(unguarded)[0]
     # then the executor's own frame (a Python executor outside cpjit/ is not stripped)
     assert tb.tb_next.tb_frame.f_code.co_name == "execute"
+
+
+class ConditionalJumpExecutor:
+    """Installed on a `while` loop's conditional back edge: evaluates the jump itself."""
+
+    def __init__(self, target, after):
+        self.target, self.after = target, after
+        self.entries = 0
+        self.valid = True
+
+    def execute(self, frame):
+        self.entries += 1
+        taken = frame.stack.pop()
+        return frame, (self.target if taken else self.after)
+
+
+def test_while_loop_back_edge_is_counted_and_takes_executors(threshold4):
+    def countdown(n):
+        total = 0
+        while n > 0:
+            total += n
+            n -= 1
+        return total
+    info = get_code_info(countdown.__code__)
+    assert info.has_loop            # the "loops" policy runs it in tier 1
+    (edge,) = [i for i in dis.get_instructions(countdown)
+               if i.opname == "POP_JUMP_BACKWARD_IF_TRUE"]
+    after = edge.offset + 2
+    ex = ConditionalJumpExecutor(edge.argval, after)
+    opt = RecordingOptimizer(install=ex)
+    set_optimizer(opt)
+    old = config.current.tier1
+    config.current.tier1 = "loops"
+    try:
+        from cpjit.interpreter import exec_code
+        g = {"countdown": countdown}
+        exec_code(compile("r = countdown(10)", "<w>", "exec"), g)
+    finally:
+        config.current.tier1 = old
+    assert g["r"] == 55
+    assert len(opt.calls) == 1
+    name, start, src, lasti, _ = opt.calls[0]
+    assert (name, start, src, lasti) == ("countdown", edge.offset, edge.offset, edge.offset)
+    # 9 taken back edges; the 4th triggers and enters the executor, which then also
+    # runs at every later edge, the last (not taken) included
+    assert ex.entries == 10 - 3
+    assert info.instructions[edge.offset // 2][0] == ENTER_EXECUTOR
+    ex.valid = False
+    assert run_function(countdown, (4,)) == 10      # the original conditional jump again
+    assert ex.entries == 7

@@ -23,7 +23,8 @@ from . import profile as prof
 from . import traceback as tbmod
 from .frame import NULL, ExitWithError, Frame
 from .opcodes311 import (
-    CACHE_ENTRIES, CO_NATIVE_ONLY, COMPARE_OPS, ENTER_EXECUTOR, NB_OPS, OPMAP, OPNAME,
+    CACHE_ENTRIES, CO_NATIVE_ONLY, COMPARE_OPS, CONDITIONAL_BACK_EDGES, ENTER_EXECUTOR,
+    NB_OPS, OPMAP, OPNAME,
     TPFLAGS_MAPPING, TPFLAGS_SEQUENCE, jump_target,
 )
 
@@ -604,6 +605,58 @@ def op_POP_JUMP_IF_NOT_NONE(f, a, n):
         return target
     hist[offset] = (hist[offset] << 1) & 0xFFFF
     return n
+
+
+# The conditional back edges of `while cond:` loops count like JUMP_BACKWARD. When hot,
+# the optimizer is called with start == src (the trace begins at the conditional jump,
+# which the executor then evaluates itself): the value is still on the stack then. Only
+# exact bools trigger it, so that no __bool__ runs twice.
+
+def _backward_branch(test):
+    def op(f, a, n):
+        target, hist, offset, counter = a
+        st = f.stack
+        v = st[-1]
+        if test(v):
+            if counter[0]:
+                counter[0] -= 1
+            elif v is True or v is False or v is None:
+                r = _hot_conditional_backedge(f, counter, offset)
+                if r is not None:
+                    return r
+            st.pop()
+            hist[offset] = ((hist[offset] << 1) | 1) & 0xFFFF
+            return target
+        st.pop()
+        hist[offset] = (hist[offset] << 1) & 0xFFFF
+        return n
+    return op
+
+
+op_POP_JUMP_BACKWARD_IF_TRUE = _backward_branch(lambda v: v is True or (v is not False and v))
+op_POP_JUMP_BACKWARD_IF_FALSE = _backward_branch(lambda v: v is False or (v is not True and not v))
+op_POP_JUMP_BACKWARD_IF_NONE = _backward_branch(lambda v: v is None)
+op_POP_JUMP_BACKWARD_IF_NOT_NONE = _backward_branch(lambda v: v is not None)
+for _op in (op_POP_JUMP_BACKWARD_IF_TRUE, op_POP_JUMP_BACKWARD_IF_FALSE,
+            op_POP_JUMP_BACKWARD_IF_NONE, op_POP_JUMP_BACKWARD_IF_NOT_NONE):
+    _op.__name__ = _op.__qualname__ = "op_POP_JUMP_BACKWARD_IF_" + {
+        op_POP_JUMP_BACKWARD_IF_TRUE: "TRUE", op_POP_JUMP_BACKWARD_IF_FALSE: "FALSE",
+        op_POP_JUMP_BACKWARD_IF_NONE: "NONE", op_POP_JUMP_BACKWARD_IF_NOT_NONE: "NOT_NONE"}[_op]
+
+
+def _hot_conditional_backedge(f, counter, offset):
+    """A hot `while` back edge: ``optimize(frame, src, src)``; if an executor was installed
+    there, run it now (value still on the stack) and return where to go, else None."""
+    f.lasti = offset
+    f.ip = offset // 2
+    installed = _optimizer.optimize(f, offset, offset, chain_depth=0)
+    info = f.info
+    if installed and info.instructions[offset // 2][0] == ENTER_EXECUTOR:
+        counter[:] = prof.initial_backoff(config.current.backedge_threshold)
+        h, arg, nxt = info.dispatch[offset // 2]
+        return h(f, arg, nxt)
+    prof.restart_backoff(counter)
+    return None
 
 
 def op_JUMP_IF_FALSE_OR_POP(f, a, n):
@@ -1467,11 +1520,9 @@ def op_ENTER_EXECUTOR(f, a, n):
     info, slot, index = a
     ex = info.executors[slot]
     if not getattr(ex, "valid", True):
-        # An invalidated executor: behave as the original JUMP_BACKWARD (with its counter).
-        target = jump_target(index, ex.original_opcode, ex.original_oparg)
-        counter = info.backedge_counter.setdefault(
-            index * 2, prof.initial_backoff(config.current.backedge_threshold))
-        return op_JUMP_BACKWARD(f, (target, counter, index * 2), n)
+        # An invalidated executor: the original instruction runs (with its counter).
+        h, arg, nxt = _original_entry(info, index, ex)
+        return h(f, arg, nxt)
     f.lasti = index * 2
     try:
         frame, offset = ex.execute(f)
@@ -1486,6 +1537,16 @@ def op_ENTER_EXECUTOR(f, a, n):
         f.switch = frame
         return -1
     raise _Unwind(exc, True, f, f.lasti // 2)
+
+
+def _original_entry(info, index, ex):
+    """The dispatch entry of the instruction an executor replaced."""
+    saved = info.instructions[index]
+    info.instructions[index] = (ex.original_opcode, ex.original_oparg)
+    try:
+        return make_dispatch_entry(info, index)
+    finally:
+        info.instructions[index] = saved
 
 
 def op_unknown(f, a, n):
@@ -1520,6 +1581,10 @@ def _prep_jump(info, index, op, oparg):
 
 def _prep_branch(info, index, op, oparg):
     return (jump_target(index, op, oparg), info.branch_history, index * 2)
+
+
+def _prep_conditional_backedge(info, index, op, oparg):
+    return _prep_branch(info, index, op, oparg) + _prep_backedge(info, index, op, oparg)[1:2]
 
 
 def _prep_backedge(info, index, op, oparg):
@@ -1602,13 +1667,9 @@ def _register():
     }
     branches = {
         "POP_JUMP_FORWARD_IF_FALSE": op_POP_JUMP_IF_FALSE,
-        "POP_JUMP_BACKWARD_IF_FALSE": op_POP_JUMP_IF_FALSE,
         "POP_JUMP_FORWARD_IF_TRUE": op_POP_JUMP_IF_TRUE,
-        "POP_JUMP_BACKWARD_IF_TRUE": op_POP_JUMP_IF_TRUE,
         "POP_JUMP_FORWARD_IF_NONE": op_POP_JUMP_IF_NONE,
-        "POP_JUMP_BACKWARD_IF_NONE": op_POP_JUMP_IF_NONE,
         "POP_JUMP_FORWARD_IF_NOT_NONE": op_POP_JUMP_IF_NOT_NONE,
-        "POP_JUMP_BACKWARD_IF_NOT_NONE": op_POP_JUMP_IF_NOT_NONE,
         "JUMP_IF_FALSE_OR_POP": op_JUMP_IF_FALSE_OR_POP,
         "JUMP_IF_TRUE_OR_POP": op_JUMP_IF_TRUE_OR_POP,
     }
@@ -1618,6 +1679,8 @@ def _register():
     for name, op in OPMAP.items():
         if name in ("BINARY_OP", "COMPARE_OP"):
             _TABLE[op] = (_per_oparg, preps[name])
+        elif op in CONDITIONAL_BACK_EDGES:
+            _TABLE[op] = (g["op_" + name], _prep_conditional_backedge)
         elif name in branches:
             _TABLE[op] = (branches[name], _prep_branch)
         elif name in native_only:
@@ -1856,9 +1919,9 @@ def _make_fused():
 _FUSED_BINARY, _FUSED_COMPARE = _make_fused()
 _LOAD_FAST, _LOAD_CONST, _STORE_FAST = OPMAP["LOAD_FAST"], OPMAP["LOAD_CONST"], OPMAP["STORE_FAST"]
 _COMPARE_OP = OPMAP["COMPARE_OP"]
+# (forward jumps only: a backward one is a counted back edge and keeps its own entry)
 _JUMP_SENSE = {OPMAP[n]: ("true" if n.endswith("TRUE") else "false") for n in (
-    "POP_JUMP_FORWARD_IF_TRUE", "POP_JUMP_BACKWARD_IF_TRUE",
-    "POP_JUMP_FORWARD_IF_FALSE", "POP_JUMP_BACKWARD_IF_FALSE")}
+    "POP_JUMP_FORWARD_IF_TRUE", "POP_JUMP_FORWARD_IF_FALSE")}
 
 
 def _fuse_statement(info, dispatch, i):

@@ -15,6 +15,7 @@ import weakref
 from . import objlayout
 from .frame import NULL
 from .opcodes311 import (
+    COUNTED_BACK_EDGES,
     CACHE, CACHE_ENTRIES, CONDITIONAL_JUMPS, ENTER_EXECUTOR, JUMP_BACKWARD, NB_OPS,
     COMPARE_OPS, OPNAME, decode_instructions, parse_exception_table,
 )
@@ -49,7 +50,9 @@ class CodeInfo:
             for index in range(start, min(end, len(self.instructions))):
                 self.handlers[index] = (target, depth, lasti)
         self._lines = None
-        self.has_loop = any(op == JUMP_BACKWARD for op, _ in self.instructions)
+        # a loop: an unconditional back edge, or the conditional one a 3.11 `while cond:`
+        # ends with (POP_JUMP_BACKWARD_IF_*)
+        self.has_loop = any(op in COUNTED_BACK_EDGES for op, _ in self.instructions)
         self.branch_history = {}
         self.profile = {}
         self.backedge_counter = {}
