@@ -36,7 +36,7 @@ import threading
 
 import cffi
 
-from cpjit import jit_memory
+from cpjit import jit_memory, jit_plan
 from cpjit.jit_relocations import (
     GOT_SLOT_SIZE, VENEER_SIZE, RelocationError, RelocationRangeError,
     UnknownRelocationError, apply_relocation, check_kind, may_need_veneer,
@@ -348,6 +348,7 @@ def _check_host():
 
 
 def _stitch(stencils, instructions, executor_address, memory):
+    """The reference stitcher: (region, layout, patches)."""
     _check_host()
     layout = _Layout(stencils, instructions, executor_address)
     if layout.code_end == 0:
@@ -362,6 +363,36 @@ def _stitch(stencils, instructions, executor_address, memory):
 
     region = memory.place(layout.max_size, render)
     return region, layout, rendered["patches"]
+
+
+def _stitch_planned(stencils, instructions, executor_address, memory):
+    """The fast stitcher (cpjit.jit_plan): (region, layout or None, patches or None),
+    or None when the trace needs the reference stitcher.  Same bytes at the same
+    address; the layout and patches are then recomputed by JitCode on demand."""
+    _check_host()
+    trace = jit_plan.plan_trace(stencils, instructions, executor_address)
+    if trace is None:
+        return None
+    if trace.code_end == 0:
+        raise JitError("trace %s has no machine code at all (every stencil is empty)"
+                       % [s.name for s in stencils])
+    fallback = []
+
+    def render(base):
+        rendered = jit_plan.render_trace(trace, base)
+        if rendered is not None:
+            return rendered[0]
+        # This placement breaks a plan's assumption: the reference renders it.
+        layout = _Layout(stencils, instructions, executor_address)
+        assert layout.max_size == trace.max_size, (layout.max_size, trace.max_size)
+        buffer, patches = _render(layout, base)
+        fallback[:] = [layout, patches]
+        return buffer
+
+    region = memory.place(trace.max_size, render)
+    if fallback:
+        return region, fallback[0], fallback[1], trace.code_end
+    return region, None, None, trace.code_end
 
 
 # ---------------------------------------------------------------------------------
@@ -457,11 +488,16 @@ def _default_null():
 class JitCode:
     """A stitched trace in executable memory (the jit_code of an executor)."""
 
-    def __init__(self, trace, region, layout, patches, executor, trampoline):
+    def __init__(self, trace, region, layout, patches, executor, trampoline, *,
+                 stencils=None, code_end=None):
         self.trace = tuple(trace)
         self.region = region
-        self.layout = layout
-        self.patches = patches
+        # The fast stitcher keeps no layout or patches: they are recomputed by the
+        # reference stitcher at the same address when introspection asks for them.
+        self._layout = layout
+        self._patches = patches
+        self._stencils = stencils
+        self._code_end = layout.code_end if code_end is None else code_end
         self.executor = executor           # the _cpjit_executor (kept alive here)
         self.executor_address = _address_of(executor)
         self.entry = region.address       # code of uop 0
@@ -542,13 +578,35 @@ class JitCode:
                 jit_memory.release_all_deferred()
 
     # ---- introspection -------------------------------------------------------------
+    def _recompute_layout(self):
+        """The reference layout and patches of this trace at its address."""
+        layout = _Layout(self._stencils, self.trace, self.executor_address)
+        buffer, patches = _render(layout, self.region.address)
+        if len(buffer) != self.region.size:
+            raise JitError("the reference stitcher disagrees with the stitched trace")
+        self._layout, self._patches = layout, patches
+
+    @property
+    def layout(self):
+        """Offsets of everything in the region (the reference stitcher's _Layout)."""
+        if self._layout is None:
+            self._recompute_layout()
+        return self._layout
+
+    @property
+    def patches(self):
+        """Every applied relocation (jit_relocations.Patch), in hole order."""
+        if self._patches is None:
+            self._recompute_layout()
+        return self._patches
+
     @property
     def placements(self):
         return self.layout.placements
 
     @property
     def code_size(self):
-        return self.layout.code_end
+        return self._code_end
 
     def machine_code(self):
         """The bytes of the whole region as mapped (code, veneers, data, GOT)."""
@@ -556,7 +614,7 @@ class JitCode:
 
     def code_bytes(self):
         """The bytes of the uops' code only."""
-        return self.region.read()[:self.layout.code_end]
+        return self.region.read()[:self._code_end]
 
     def disassemble(self):
         """Annotated disassembly: stencil boundaries and patched holes marked."""
@@ -578,7 +636,7 @@ class JitCode:
             len(self.trace), self.size, self.entry, " (freed)" if self.freed else "")
 
 
-def compile_trace(trace, executor=None, *, stencils=None, memory=None):
+def compile_trace(trace, executor=None, *, stencils=None, memory=None, reference=False):
     """Stitch a trace of UopInstructions into machine code (_PyJIT_Compile).
 
     executor: the _cpjit_executor the trace's _JIT_EXECUTOR holes point at (a cffi
@@ -586,6 +644,9 @@ def compile_trace(trace, executor=None, *, stencils=None, memory=None):
     exit_index.  Its jit_code field is set to the trace's entry.
     stencils: a StencilTable or {name: Stencil}; None loads the table of the running
     Python (built lazily).  memory: an ExecutableMemory (default: the process's).
+    reference: stitch with the reference algorithm (every hole decoded and patched
+    one by one) instead of the per-stencil plans of cpjit.jit_plan; the bytes are
+    the same, this is for tests and for telling a plan bug from anything else.
     """
     trace = list(trace)
     if not trace:
@@ -598,12 +659,18 @@ def compile_trace(trace, executor=None, *, stencils=None, memory=None):
     if executor is None:
         executor = new_executor(1 + max(instruction.exit_index for instruction in trace))
     trampoline = _trampoline_for(table) if TRAMPOLINE in table else None
-    region, layout, patches = _stitch(chosen, trace, _address_of(executor),
-                                      memory or jit_memory.memory)
+    memory = memory or jit_memory.memory
+    stitched = None if reference else _stitch_planned(chosen, trace, _address_of(executor),
+                                                      memory)
+    if stitched is None:
+        region, layout, patches = _stitch(chosen, trace, _address_of(executor), memory)
+        code_end = layout.code_end
+    else:
+        region, layout, patches, code_end = stitched
     if not isinstance(executor, int):
         executor.jit_code = abi().ffi.cast("void *", region.address)
-    return JitCode(trace, region, layout, patches, executor,
-                   trampoline or _NoTrampoline())
+    return JitCode(trace, region, layout, patches, executor, trampoline or _NoTrampoline(),
+                   stencils=chosen, code_end=code_end)
 
 
 def _refuse_freed(state_address):

@@ -1,0 +1,454 @@
+"""Fast stitching: per-stencil patch plans decided once, applied per trace
+(CPython counterpart: the emit_* functions Tools/jit generates into
+jit_stencils.h, which _PyJIT_Compile calls; everything about a stencil that
+does not depend on the trace is decided at build time there, at first use here).
+
+cpjit.jit's reference stitcher (_Layout/_render) decodes instructions, resolves
+symbols and builds a Patch object for every hole of every trace.  A plan does
+that once per stencil and splits the holes in three:
+
+* lanes: holes whose value is a constant plus at most one per-placement
+  variable with coefficient +-1 (external symbols called or loaded
+  PC-relatively, CONTINUE/CODE, DATA, jump tables in data).  The stencil's bytes
+  are held as one integer (little-endian) with those fields zeroed, each
+  lane's constant stored biased so it is non-negative; a placement adds
+  ``variable * R`` per group (R = sum of 1 << 8*field) and flips the bias bits
+  back (xor).  With every lane's range checked first no carry crosses a lane,
+  so a stencil is patched by a few big-integer operations, whatever its hole
+  count.  GOT-kind holes on external symbols are relaxed the way the reference
+  would relax them in range (imm32 decided by the symbol alone, lea / direct
+  call otherwise); their rewritten opcode bytes are part of the integer.
+* dynamic holes: values of the uop instruction (oparg, operand, target, exit
+  index, executor) and jump/error targets, patched per trace with pack_into,
+  each with its relaxation form precomputed (imm32 / lea / GOT slot).
+* anything else (kinds or values the plan does not model, unresolvable
+  symbols, holes too near the stencil start): the stencil has no plan and a
+  trace using it takes the reference path, which also raises the errors.
+
+Whenever a placement breaks an assumption (a lane out of range, a region
+below 2 GiB where absolute addresses would fit an imm32), the trace is rendered
+by the reference path instead.  The bytes are the reference's, byte for byte
+(tests/test_jit_plan.py compares both on real traces).
+"""
+
+from __future__ import annotations
+
+import struct
+
+from cpjit import jit_memory
+from cpjit.jit_relocations import (
+    GOT_SLOT_SIZE, SUPPORTED_KINDS, _relax_got_load, instruction_at,
+)
+from cpjit.jit_symbols import UnresolvedSymbolError, resolve_symbol
+
+INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
+_PACK_I = struct.Struct("<i").pack_into
+_PACK_U = struct.Struct("<I").pack_into
+_PACK_Q = struct.Struct("<Q").pack_into
+_NO_CHECK = (-(1 << 70), 1 << 70)
+
+# Placement variables a lane may depend on (with coefficient +1).
+AT_NEG = 0       # -(address of this stencil's code)        external pc32 in code
+DELTA = 1        # data_offset - code_offset                 DATA pc32 in code
+BACK = 2         # code_offset - data_offset                 CODE pc32 in data
+DATA_ABS = 3     # address of this stencil's data            DATA abs64 in data
+_VARIABLES = 4
+
+# Dynamic hole modes.
+JUMP = 0         # pc32 to the code of uop `index` (JUMP_TARGET / ERROR_TARGET / TOP)
+GOT_LOAD = 1     # GOT-kind load of an instruction value: imm32 / direct / GOT slot
+
+_SIGNED32, _UNSIGNED64 = (INT32_MIN, INT32_MAX, 1 << 31, 4), (0, (1 << 64) - 1, 0, 8)
+_PC_KINDS = ("R_X86_64_PC32", "R_X86_64_PLT32")
+_RELAXABLE_GOT_KINDS = ("R_X86_64_GOTPCREL", "R_X86_64_GOTPCRELX", "R_X86_64_REX_GOTPCRELX")
+_VALUE_FIELDS = {"OPARG": "oparg", "OPERAND": "operand", "TARGET": "target",
+                 "EXIT_INDEX": "exit_index"}
+_INDEX_FIELDS = {"JUMP_TARGET": "jump_target", "ERROR_TARGET": "error_target"}
+_FAR = 1 << 40   # a value that fits no imm32, used to classify relaxation forms
+_EXECUTOR = None  # the source of an EXECUTOR hole (a str: a field of the instruction;
+                  # an int: a constant such as an external symbol's address)
+
+
+class NoPlan(Exception):
+    """The stencil has a hole the plan does not model (the reference path handles it)."""
+
+
+class _Lanes:
+    """Fields of one section (code or data) patched as big-integer lanes."""
+
+    def __init__(self, raw):
+        self.size = len(raw)
+        self.bytes = bytearray(raw)
+        self.base = 0                       # biased constants, in place of the fields
+        self.xor = 0                        # bias bits to flip back
+        self.repeat = [0] * _VARIABLES      # R per variable
+        self.low = [None] * _VARIABLES      # smallest / largest constant per variable
+        self.high = [None] * _VARIABLES
+        self.fields = []                    # (start, end) of every lane, for overlap checks
+
+    def add(self, offset, constant, variable, form):
+        low, high, bias, width = form
+        if offset < 0 or offset + width > self.size:
+            raise NoPlan("field outside its section")
+        self.fields.append((offset, offset + width))
+        self.bytes[offset:offset + width] = bytes(width)
+        shift = 8 * offset
+        if variable is None:
+            if not low <= constant <= high:
+                raise NoPlan("constant out of range")
+            self.base += (constant + bias) << shift
+        else:
+            if form is not self._form_of(variable):
+                raise NoPlan("mixed field forms for one variable")
+            self.base += (constant + bias) << shift
+            self.repeat[variable] += 1 << shift
+            self.low[variable] = constant if self.low[variable] is None else min(
+                self.low[variable], constant)
+            self.high[variable] = constant if self.high[variable] is None else max(
+                self.high[variable], constant)
+        if bias:
+            self.xor |= bias << shift
+
+    @staticmethod
+    def _form_of(variable):
+        return _UNSIGNED64 if variable == DATA_ABS else _SIGNED32
+
+    def finish(self):
+        """(static integer, xor mask, [(variable, R, lowest, highest allowed value)])."""
+        ends = sorted(self.fields)
+        for (_, end), (start, _) in zip(ends, ends[1:]):
+            if start < end:
+                raise NoPlan("overlapping fields")
+        groups = []
+        for variable in range(_VARIABLES):
+            if self.repeat[variable]:
+                low, high, _, _ = self._form_of(variable)
+                groups.append((variable, self.repeat[variable],
+                               low - self.low[variable], high - self.high[variable]))
+        static = int.from_bytes(self.bytes, "little") + self.base
+        return static, self.xor, tuple(groups)
+
+
+class StencilPlan:
+    """Everything about one stencil that does not depend on the trace."""
+
+    __slots__ = ("stencil", "code", "holes", "data_holes", "code_size", "data_size",
+                 "data_alignment", "code_static", "code_xor", "code_groups", "data_static",
+                 "data_xor", "data_groups", "dynamic", "got_keys")
+
+    def __init__(self, stencil):
+        self.stencil = stencil
+        self.code, self.holes, self.data_holes = stencil.code, stencil.holes, stencil.data_holes
+        self.code_size, self.data_size = len(stencil.code), len(stencil.data)
+        self.data_alignment = max(stencil.data_alignment, 1)
+        if self.data_alignment > jit_memory.ALIGNMENT:
+            raise NoPlan("data alignment")
+        code, data = _Lanes(stencil.code), _Lanes(stencil.data)
+        patched_code = bytearray(stencil.code)   # opcode rewrites of relaxed GOT loads
+        dynamic, got_keys = [], set()
+        for hole in stencil.holes:
+            if hole.kind not in SUPPORTED_KINDS:
+                raise NoPlan("kind")
+            self._plan_code_hole(hole, code, patched_code, dynamic, got_keys)
+        for hole in stencil.data_holes:
+            self._plan_data_hole(hole, data)
+        # opcode bytes rewritten by relaxations (outside every lane's field)
+        for offset, (before, after) in enumerate(zip(stencil.code, patched_code)):
+            if before != after:
+                if any(start <= offset < end for start, end in code.fields):
+                    raise NoPlan("a rewrite inside a lane")
+                code.bytes[offset] = after
+        self.code_static, self.code_xor, self.code_groups = code.finish()
+        self.data_static, self.data_xor, self.data_groups = data.finish()
+        self.dynamic = tuple(dynamic)
+        self.got_keys = frozenset(got_keys)
+
+    # ---- code holes -----------------------------------------------------------------
+    def _plan_code_hole(self, hole, code, patched, dynamic, got_keys):
+        kind, value, offset, addend = hole.kind, hole.value.name, hole.offset, hole.addend
+        if kind in _PC_KINDS:
+            if hole.symbol and value == "ZERO":
+                symbol = _resolve(hole.symbol)
+                if kind == "R_X86_64_PLT32":
+                    raise NoPlan("external PLT32 (veneer candidate)")
+                code.add(offset, symbol + addend - offset, AT_NEG, _SIGNED32)
+            elif hole.symbol:
+                raise NoPlan("symbol on a region value")
+            elif value == "CODE":
+                code.add(offset, addend - offset, None, _SIGNED32)
+            elif value == "CONTINUE":
+                code.add(offset, self.code_size + addend - offset, None, _SIGNED32)
+            elif value == "DATA":
+                code.add(offset, addend - offset, DELTA, _SIGNED32)
+            elif value in _INDEX_FIELDS or value == "TOP":
+                dynamic.append((JUMP, offset, addend - offset, _INDEX_FIELDS.get(value)))
+            else:
+                raise NoPlan("pc-relative %s" % value)
+            return
+        if kind not in _RELAXABLE_GOT_KINDS or offset < 3:
+            raise NoPlan("GOT or absolute kind")
+        bounds = instruction_at(self.code, offset)
+        if value == "ZERO" and hole.symbol:
+            symbol = _resolve(hole.symbol)
+            got_keys.add((0, symbol))
+            near = self._relax(kind, offset, symbol, addend, bounds, direct=0)
+            far = self._relax(kind, offset, symbol, addend, bounds, direct=1 << 33)
+            if near is None:
+                if far is not None:
+                    raise NoPlan("relaxes only out of range")
+                # never relaxes (e.g. cmp reg, [rip+G] with a 64-bit address): a GOT
+                # slot, whose index depends on the trace's other GOT holes
+                dynamic.append((GOT_LOAD, offset, addend - offset, symbol, False, None,
+                                None, None, None, addend))
+                return
+            how, rewritten = near
+            if how == "imm32":
+                if far is None or far[1] != rewritten:
+                    raise NoPlan("imm32 that depends on the placement")
+                _copy_changes(patched, self.code, rewritten, len(rewritten))
+            else:
+                if far is not None:
+                    raise NoPlan("direct form out of range")
+                # field = S + A - P, P = stencil address + offset
+                _copy_changes(patched, self.code, rewritten, offset)
+                code.add(offset, symbol + addend - offset, AT_NEG, _SIGNED32)
+            return
+        if hole.symbol:
+            raise NoPlan("symbol on an instruction value")
+        if value in _VALUE_FIELDS or value == "EXECUTOR":
+            field = _VALUE_FIELDS.get(value, _EXECUTOR)
+            small = self._relax(kind, offset, 1, addend, bounds, direct=0)
+            big_near = self._relax(kind, offset, _FAR, addend, bounds, direct=0)
+            big_far = self._relax(kind, offset, _FAR, addend, bounds, direct=1 << 33)
+            imm_prefix = imm_start = direct_prefix = direct_start = None
+            imm_always = False
+            if small is not None and small[0] == "imm32":
+                imm_start = _first_changed(self.code, small[1], offset)
+                imm_prefix = bytes(small[1][imm_start:offset])
+                imm_always = big_near is not None and big_near[0] == "imm32"
+                if imm_always and (big_far is None or big_far[0] != "imm32"
+                                   or big_near[1][imm_start:offset] != imm_prefix):
+                    raise NoPlan("imm32 form that depends on the placement")
+            elif small is not None:
+                raise NoPlan("small value not relaxed to imm32")
+            if not imm_always and big_near is not None:
+                if big_near[0] not in ("lea", "call", "jmp") or big_far is not None:
+                    raise NoPlan("unexpected relaxation form")
+                direct_start = _first_changed(self.code, big_near[1], offset)
+                direct_prefix = bytes(big_near[1][direct_start:offset])
+            elif not imm_always and big_far is not None:
+                raise NoPlan("relaxes out of range")
+            dynamic.append((GOT_LOAD, offset, addend - offset, field, imm_always, imm_start,
+                            imm_prefix, direct_start, direct_prefix, addend))
+            return
+        raise NoPlan("GOT-kind %s" % value)
+
+    def _relax(self, kind, offset, S, A, bounds, direct):
+        """The reference's relaxation of one hole on a copy of the stencil, for a
+        field address P making S + A - P == `direct`: (how, rewritten code) or None."""
+        buffer = bytearray(self.code)
+        P = S + A - direct
+        result = _relax_got_load(buffer, offset, kind, S, A, P, bounds, write=True)
+        if result is None:
+            return None
+        return result[0], buffer
+
+    # ---- data holes -----------------------------------------------------------------
+    def _plan_data_hole(self, hole, data):
+        kind, value, offset, addend = hole.kind, hole.value.name, hole.offset, hole.addend
+        if hole.symbol:
+            raise NoPlan("symbol in data")
+        if kind in _PC_KINDS and value == "CODE":
+            data.add(offset, addend - offset, BACK, _SIGNED32)
+        elif kind == "R_X86_64_64" and value == "DATA":
+            data.add(offset, addend, DATA_ABS, _UNSIGNED64)
+        else:
+            raise NoPlan("data hole %s %s" % (kind, value))
+
+
+def _copy_changes(target, original, rewritten, limit):
+    """Copy into `target` the bytes before `limit` that `rewritten` changed."""
+    for index in range(limit):
+        if original[index] != rewritten[index]:
+            if target[index] not in (original[index], rewritten[index]):
+                raise NoPlan("two relaxations rewrite one byte")
+            target[index] = rewritten[index]
+
+
+def _first_changed(original, rewritten, limit=None):
+    """Offset of the first byte `rewritten` changed before `limit` (the field)."""
+    for index, (a, b) in enumerate(zip(original, rewritten)):
+        if a != b:
+            return index if limit is None or index < limit else limit
+    return limit if limit is not None else len(original)
+
+
+def _resolve(name):
+    try:
+        return resolve_symbol(name)
+    except UnresolvedSymbolError:
+        raise NoPlan("unresolvable symbol") from None
+
+
+_plans = {}        # id(stencil) -> (stencil, StencilPlan or None when it has none)
+
+
+def plan_of(stencil):
+    """The stencil's plan (built on first use, once per stencil object), or None."""
+    entry = _plans.get(id(stencil))
+    if entry is not None and entry[0] is stencil:
+        plan = entry[1]
+        if plan is None or (plan.code is stencil.code and plan.holes is stencil.holes
+                            and plan.data_holes is stencil.data_holes):
+            return plan
+    try:
+        plan = StencilPlan(stencil)
+    except NoPlan:
+        plan = None
+    _plans[id(stencil)] = (stencil, plan)      # the stencil is kept alive: ids stay unique
+    return plan
+
+
+class TracePlan:
+    """One trace laid out (offsets, sizes) from the plans of its stencils."""
+
+    __slots__ = ("plans", "instructions", "code_offsets", "data_offsets", "code_end",
+                 "data_end", "got_offset", "max_size", "executor_address")
+
+    def __init__(self, plans, instructions, executor_address):
+        self.plans = plans
+        self.instructions = instructions
+        self.executor_address = executor_address
+
+
+def plan_trace(stencils, instructions, executor_address):
+    """A TracePlan, or None when the reference stitcher must do it (a stencil
+    without a plan, a jump index outside the trace: the reference raises)."""
+    plans = []
+    for stencil in stencils:
+        plan = plan_of(stencil)
+        if plan is None:
+            return None
+        plans.append(plan)
+    count = len(instructions)
+    code_offsets, offset = [], 0
+    for plan in plans:
+        code_offsets.append(offset)
+        offset += plan.code_size
+    code_end = offset
+    data_offsets = []
+    for plan in plans:
+        if plan.data_size:
+            alignment = plan.data_alignment
+            offset = (offset + alignment - 1) // alignment * alignment
+        data_offsets.append(offset)
+        offset += plan.data_size
+    data_end = offset
+    got_keys = set()
+    for plan, instruction in zip(plans, instructions):
+        if plan.got_keys:
+            got_keys |= plan.got_keys
+        for hole in plan.dynamic:
+            if hole[0] == JUMP:
+                index = 0 if hole[3] is None else getattr(instruction, hole[3])
+                if not 0 <= index < count:
+                    return None
+            else:
+                source = hole[3]
+                if source.__class__ is str:
+                    got_keys.add((0, getattr(instruction, source)))
+                elif source is _EXECUTOR:
+                    got_keys.add((0, executor_address))
+    trace = TracePlan(plans, instructions, executor_address)
+    trace.code_offsets, trace.data_offsets = code_offsets, data_offsets
+    trace.code_end, trace.data_end = code_end, data_end
+    trace.got_offset = (data_end + GOT_SLOT_SIZE - 1) // GOT_SLOT_SIZE * GOT_SLOT_SIZE
+    end = trace.got_offset + GOT_SLOT_SIZE * len(got_keys)
+    trace.max_size = (end + 15) // 16 * 16      # no veneer: a plan has no far branch
+    return trace
+
+
+def render_trace(trace, base):
+    """The region's bytes at `base` and the GOT ({target: slot}), or None when this
+    placement breaks an assumption of the plans (the reference renders it then)."""
+    if base < (1 << 31) or base + trace.max_size >= (1 << 63):
+        return None                  # region addresses might fit an imm32: not modelled
+    parts = []
+    plans, code_offsets, data_offsets = trace.plans, trace.code_offsets, trace.data_offsets
+    variables = [0] * _VARIABLES
+    for plan, code_offset, data_offset in zip(plans, code_offsets, data_offsets):
+        value = plan.code_static
+        if plan.code_groups:
+            variables[AT_NEG] = -(base + code_offset)
+            variables[DELTA] = data_offset - code_offset
+            for variable, repeat, low, high in plan.code_groups:
+                x = variables[variable]
+                if not low <= x <= high:
+                    return None
+                value += x * repeat
+        parts.append((value ^ plan.code_xor).to_bytes(plan.code_size, "little"))
+    offset = trace.code_end
+    for plan, code_offset, data_offset in zip(plans, code_offsets, data_offsets):
+        if not plan.data_size:
+            continue
+        if data_offset != offset:
+            parts.append(bytes(data_offset - offset))
+        value = plan.data_static
+        if plan.data_groups:
+            variables[BACK] = code_offset - data_offset
+            variables[DATA_ABS] = base + data_offset
+            for variable, repeat, low, high in plan.data_groups:
+                x = variables[variable]
+                if not low <= x <= high:
+                    return None
+                value += x * repeat
+        parts.append((value ^ plan.data_xor).to_bytes(plan.data_size, "little"))
+        offset = data_offset + plan.data_size
+    got_offset = trace.got_offset
+    if got_offset != offset:
+        parts.append(bytes(got_offset - offset))
+    buffer = bytearray(b"".join(parts))
+    got, slots = {}, []
+    got_base = base + got_offset
+    executor_address = trace.executor_address
+    try:
+        for plan, code_offset, instruction in zip(plans, code_offsets, trace.instructions):
+            for hole in plan.dynamic:
+                position = code_offset + hole[1]
+                if hole[0] == JUMP:
+                    index = 0 if hole[3] is None else getattr(instruction, hole[3])
+                    _PACK_I(buffer, position, code_offsets[index] + hole[2] - code_offset)
+                    continue
+                _, _, relative, field, imm_always, imm_start, imm_prefix, direct_start, \
+                    direct_prefix, addend = hole
+                if field.__class__ is str:
+                    S = getattr(instruction, field)
+                elif field is _EXECUTOR:
+                    S = executor_address
+                else:
+                    S = field
+                if imm_prefix is not None and (imm_always or INT32_MIN <= (
+                        (S & 0xFFFFFFFFFFFFFFFF) ^ (1 << 63)) - (1 << 63) <= INT32_MAX):
+                    start = code_offset + imm_start
+                    buffer[start:position] = imm_prefix
+                    _PACK_U(buffer, position, S & 0xFFFFFFFF)
+                    continue
+                if direct_prefix is not None:
+                    direct = S + relative - base - code_offset
+                    if INT32_MIN <= direct <= INT32_MAX:
+                        start = code_offset + direct_start
+                        buffer[start:position] = direct_prefix
+                        _PACK_I(buffer, position, direct)
+                        continue
+                key = (0, S)
+                slot = got.get(key)
+                if slot is None:
+                    slot = got[key] = len(got)
+                    slots.append(S & 0xFFFFFFFFFFFFFFFF)
+                _PACK_I(buffer, position,
+                        got_base + GOT_SLOT_SIZE * slot + addend - (base + position))
+    except struct.error:
+        return None                  # a field out of range: the reference decides / raises
+    if slots:
+        buffer += struct.pack("<%dQ" % len(slots), *slots)
+    return buffer, got
