@@ -479,6 +479,9 @@ def observe_call(site, callable_, nargs, kwnames, bound):
         form = "PRECALL_NO_KW_STR_1"
     elif callable_ is tuple and nargs == 1:
         form = "PRECALL_NO_KW_TUPLE_1"
+    elif callable_ is _list_append and bound and nargs == 2:   # self + the item
+        # 3.11's LOAD_METHOD leaves the method descriptor and the list on the stack
+        form = "PRECALL_NO_KW_LIST_APPEND"
     elif t is type:
         form = "PRECALL_BUILTIN_CLASS"
         more["type_version"] = objlayout.type_version(callable_)
