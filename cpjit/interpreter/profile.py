@@ -479,17 +479,17 @@ def observe_call(site, callable_, nargs, kwnames, bound):
         form = "PRECALL_NO_KW_STR_1"
     elif callable_ is tuple and nargs == 1:
         form = "PRECALL_NO_KW_TUPLE_1"
-    elif callable_ is _list_append and bound and nargs == 2:   # self + the item
-        # 3.11's LOAD_METHOD leaves the method descriptor and the list on the stack
+    elif (callable_ is _list_append and bound and nargs == 2) or (
+            t is types.BuiltinFunctionType and nargs == 1 and callable_.__name__ == "append"
+            and type(callable_.__self__) is list):
+        # ``xs.append(v)``: CPython's LOAD_METHOD leaves list.append and the list on the
+        # stack (the form the trace's _LOAD_METHOD produces); tier 1 may hold the bound method.
         form = "PRECALL_NO_KW_LIST_APPEND"
     elif t is type:
         form = "PRECALL_BUILTIN_CLASS"
         more["type_version"] = objlayout.type_version(callable_)
     elif t is types.BuiltinFunctionType:
-        if bound and callable_.__name__ == "append" and type(callable_.__self__) is list:
-            form = "PRECALL_NO_KW_LIST_APPEND"
-        else:
-            form = "PRECALL_NO_KW_BUILTIN_O" if nargs == 1 else "PRECALL_NO_KW_BUILTIN_FAST"
+        form = "PRECALL_NO_KW_BUILTIN_O" if nargs == 1 else "PRECALL_NO_KW_BUILTIN_FAST"
     elif t is types.MethodType:
         form = "PRECALL_BOUND_METHOD"
     # The site must not keep the callee alive (3.11's cache holds a version, not the
