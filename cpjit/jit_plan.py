@@ -134,7 +134,8 @@ class StencilPlan:
 
     __slots__ = ("stencil", "code", "holes", "data_holes", "code_size", "data_size",
                  "data_alignment", "code_static", "code_xor", "code_groups", "data_static",
-                 "data_xor", "data_groups", "dynamic", "got_keys")
+                 "data_xor", "data_groups", "jumps", "loads", "got_static", "load_fields",
+                 "uses_executor", "index_fields")
 
     def __init__(self, stencil):
         self.stencil = stencil
@@ -160,8 +161,17 @@ class StencilPlan:
                 code.bytes[offset] = after
         self.code_static, self.code_xor, self.code_groups = code.finish()
         self.data_static, self.data_xor, self.data_groups = data.finish()
-        self.dynamic = tuple(dynamic)
-        self.got_keys = frozenset(got_keys)
+        # jumps: (offset, addend - offset, index field or None for TOP)
+        self.jumps = tuple(hole[1:] for hole in dynamic if hole[0] == JUMP)
+        self.index_fields = tuple(hole[2] for hole in self.jumps if hole[2] is not None)
+        # loads, in hole order (the order GOT slots are handed out):
+        # (offset, addend - offset, source, imm_always, imm_start, imm_prefix,
+        #  direct_start, direct_prefix, addend)
+        self.loads = tuple(hole[1:] for hole in dynamic if hole[0] == GOT_LOAD)
+        # what the GOT may have to hold (the reference sizes the region with it)
+        self.got_static = frozenset(symbol for _, symbol in got_keys)
+        self.load_fields = tuple(hole[2] for hole in self.loads if hole[2].__class__ is str)
+        self.uses_executor = any(hole[2] is _EXECUTOR for hole in self.loads)
 
     # ---- code holes -----------------------------------------------------------------
     def _plan_code_hole(self, hole, code, patched, dynamic, got_keys):
@@ -325,18 +335,23 @@ def plan_trace(stencils, instructions, executor_address):
     """A TracePlan, or None when the reference stitcher must do it (a stencil
     without a plan, a jump index outside the trace: the reference raises)."""
     plans = []
+    append = plans.append
+    lookup = _plans.get
     for stencil in stencils:
-        plan = plan_of(stencil)
-        if plan is None:
-            return None
-        plans.append(plan)
+        entry = lookup(id(stencil))
+        plan = entry[1] if entry is not None and entry[0] is stencil else None
+        if plan is None or plan.holes is not stencil.holes or plan.code is not stencil.code \
+                or plan.data_holes is not stencil.data_holes:
+            plan = plan_of(stencil)
+            if plan is None:
+                return None
+        append(plan)
     count = len(instructions)
-    code_offsets, offset = [], 0
+    code_offsets, data_offsets, offset = [], [], 0
     for plan in plans:
         code_offsets.append(offset)
         offset += plan.code_size
     code_end = offset
-    data_offsets = []
     for plan in plans:
         if plan.data_size:
             alignment = plan.data_alignment
@@ -344,109 +359,103 @@ def plan_trace(stencils, instructions, executor_address):
         data_offsets.append(offset)
         offset += plan.data_size
     data_end = offset
-    got_keys = set()
+    # Values the GOT may hold (the reference counts every GOT-kind hole's target,
+    # whether or not it relaxes, to size the region before it is placed).
+    got_values = set()
+    uses_executor = False
     for plan, instruction in zip(plans, instructions):
-        if plan.got_keys:
-            got_keys |= plan.got_keys
-        for hole in plan.dynamic:
-            if hole[0] == JUMP:
-                index = 0 if hole[3] is None else getattr(instruction, hole[3])
-                if not 0 <= index < count:
-                    return None
-            else:
-                source = hole[3]
-                if source.__class__ is str:
-                    got_keys.add((0, getattr(instruction, source)))
-                elif source is _EXECUTOR:
-                    got_keys.add((0, executor_address))
+        if plan.got_static:
+            got_values |= plan.got_static
+        for field in plan.load_fields:
+            got_values.add(getattr(instruction, field))
+        for field in plan.index_fields:
+            if not 0 <= getattr(instruction, field) < count:
+                return None
+        if plan.uses_executor:
+            uses_executor = True
+    if uses_executor:
+        got_values.add(executor_address)
     trace = TracePlan(plans, instructions, executor_address)
     trace.code_offsets, trace.data_offsets = code_offsets, data_offsets
     trace.code_end, trace.data_end = code_end, data_end
     trace.got_offset = (data_end + GOT_SLOT_SIZE - 1) // GOT_SLOT_SIZE * GOT_SLOT_SIZE
-    end = trace.got_offset + GOT_SLOT_SIZE * len(got_keys)
+    end = trace.got_offset + GOT_SLOT_SIZE * len(got_values)
     trace.max_size = (end + 15) // 16 * 16      # no veneer: a plan has no far branch
     return trace
 
 
 def render_trace(trace, base):
-    """The region's bytes at `base` and the GOT ({target: slot}), or None when this
+    """The region's bytes at `base` and the GOT ({value: slot}), or None when this
     placement breaks an assumption of the plans (the reference renders it then)."""
     if base < (1 << 31) or base + trace.max_size >= (1 << 63):
         return None                  # region addresses might fit an imm32: not modelled
     parts = []
+    append = parts.append
     plans, code_offsets, data_offsets = trace.plans, trace.code_offsets, trace.data_offsets
-    variables = [0] * _VARIABLES
     for plan, code_offset, data_offset in zip(plans, code_offsets, data_offsets):
         value = plan.code_static
-        if plan.code_groups:
-            variables[AT_NEG] = -(base + code_offset)
-            variables[DELTA] = data_offset - code_offset
-            for variable, repeat, low, high in plan.code_groups:
-                x = variables[variable]
-                if not low <= x <= high:
-                    return None
-                value += x * repeat
-        parts.append((value ^ plan.code_xor).to_bytes(plan.code_size, "little"))
+        for variable, repeat, low, high in plan.code_groups:
+            x = -(base + code_offset) if variable == AT_NEG else data_offset - code_offset
+            if not low <= x <= high:
+                return None
+            value += x * repeat
+        append((value ^ plan.code_xor).to_bytes(plan.code_size, "little"))
     offset = trace.code_end
     for plan, code_offset, data_offset in zip(plans, code_offsets, data_offsets):
         if not plan.data_size:
             continue
         if data_offset != offset:
-            parts.append(bytes(data_offset - offset))
+            append(bytes(data_offset - offset))
         value = plan.data_static
-        if plan.data_groups:
-            variables[BACK] = code_offset - data_offset
-            variables[DATA_ABS] = base + data_offset
-            for variable, repeat, low, high in plan.data_groups:
-                x = variables[variable]
-                if not low <= x <= high:
-                    return None
-                value += x * repeat
-        parts.append((value ^ plan.data_xor).to_bytes(plan.data_size, "little"))
+        for variable, repeat, low, high in plan.data_groups:
+            x = code_offset - data_offset if variable == BACK else base + data_offset
+            if not low <= x <= high:
+                return None
+            value += x * repeat
+        append((value ^ plan.data_xor).to_bytes(plan.data_size, "little"))
         offset = data_offset + plan.data_size
     got_offset = trace.got_offset
     if got_offset != offset:
-        parts.append(bytes(got_offset - offset))
+        append(bytes(got_offset - offset))
     buffer = bytearray(b"".join(parts))
     got, slots = {}, []
-    got_base = base + got_offset
+    got_minus_base = got_offset     # G - base for slot 0
     executor_address = trace.executor_address
     try:
         for plan, code_offset, instruction in zip(plans, code_offsets, trace.instructions):
-            for hole in plan.dynamic:
-                position = code_offset + hole[1]
-                if hole[0] == JUMP:
-                    index = 0 if hole[3] is None else getattr(instruction, hole[3])
-                    _PACK_I(buffer, position, code_offsets[index] + hole[2] - code_offset)
-                    continue
-                _, _, relative, field, imm_always, imm_start, imm_prefix, direct_start, \
-                    direct_prefix, addend = hole
-                if field.__class__ is str:
-                    S = getattr(instruction, field)
-                elif field is _EXECUTOR:
+            for offset, relative, field in plan.jumps:
+                index = 0 if field is None else getattr(instruction, field)
+                _PACK_I(buffer, code_offset + offset,
+                        code_offsets[index] + relative - code_offset)
+            if not plan.loads:
+                continue
+            for (offset, relative, source, imm_always, imm_start, imm_prefix, direct_start,
+                 direct_prefix, addend) in plan.loads:
+                if source.__class__ is str:
+                    S = getattr(instruction, source)
+                elif source is _EXECUTOR:
                     S = executor_address
                 else:
-                    S = field
+                    S = source
+                position = code_offset + offset
                 if imm_prefix is not None and (imm_always or INT32_MIN <= (
                         (S & 0xFFFFFFFFFFFFFFFF) ^ (1 << 63)) - (1 << 63) <= INT32_MAX):
-                    start = code_offset + imm_start
-                    buffer[start:position] = imm_prefix
+                    buffer[code_offset + imm_start:position] = imm_prefix
                     _PACK_U(buffer, position, S & 0xFFFFFFFF)
                     continue
                 if direct_prefix is not None:
                     direct = S + relative - base - code_offset
                     if INT32_MIN <= direct <= INT32_MAX:
-                        start = code_offset + direct_start
-                        buffer[start:position] = direct_prefix
+                        buffer[code_offset + direct_start:position] = direct_prefix
                         _PACK_I(buffer, position, direct)
                         continue
-                key = (0, S)
-                slot = got.get(key)
+                slot = got.get(S)
                 if slot is None:
-                    slot = got[key] = len(got)
+                    slot = got[S] = len(got)
                     slots.append(S & 0xFFFFFFFFFFFFFFFF)
+                # G + A - P, all relative to base
                 _PACK_I(buffer, position,
-                        got_base + GOT_SLOT_SIZE * slot + addend - (base + position))
+                        got_minus_base + GOT_SLOT_SIZE * slot + addend - position)
     except struct.error:
         return None                  # a field out of range: the reference decides / raises
     if slots:
