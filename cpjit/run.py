@@ -13,10 +13,34 @@ differences are listed in ``docs/usage.md``.
 Imports are kept lazy: a ``cpjit exec`` run pays only for what it uses.
 """
 
+import atexit
 import os
+import signal
 import sys
 
 from cpjit import config as _config
+
+# What the exit path uses once the program has run, bound now: a program may delete or
+# replace builtins (``del builtins.type``), and python's own exit path, written in C,
+# would not notice. (atexit and signal are built-in modules, free to import here.)
+_type, _id, _set, _zip, _isinstance, _getattr = type, id, set, zip, isinstance, getattr
+_sorted, _open, _Exception, _BaseException = sorted, open, Exception, BaseException
+_SystemExit, _KeyboardInterrupt, _BaseExceptionGroup = (SystemExit, KeyboardInterrupt,
+                                                        BaseExceptionGroup)
+_BUILTINS = __builtins__ if _type(__builtins__) is dict else __builtins__.__dict__
+_ORIGINAL_BUILTINS = dict(_BUILTINS)
+
+
+def _call_with_original_builtins(fn):
+    """Run ``fn`` (library code such as json) with the builtins as they were at start-up,
+    then give the program's builtins back exactly as it left them."""
+    programs = dict(_BUILTINS)
+    _BUILTINS.update(_ORIGINAL_BUILTINS)
+    try:
+        return fn()
+    finally:
+        _BUILTINS.clear()
+        _BUILTINS.update(programs)
 
 HELP = """\
 usage: cpjit exec [options] (script.py | -m module | -c code | -) [args...]
@@ -236,8 +260,8 @@ def absolute_script_path(path):
 # Uncaught exceptions
 
 
-def _cpjit_directory():
-    return os.path.dirname(os.path.abspath(__file__)) + os.sep
+# Frames of files under this directory are cpjit's own (computed now, see _type above).
+_CPJIT_DIRECTORY = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def hide_host_frames(exc, seen=None):
@@ -247,25 +271,25 @@ def hide_host_frames(exc, seen=None):
     and of the tier-1 dispatch loop are the host's, not the program's.
     """
     if seen is None:
-        seen = set()
-    if exc is None or id(exc) in seen:
+        seen = _set()
+    if exc is None or _id(exc) in seen:
         return
-    seen.add(id(exc))
-    prefix = _cpjit_directory()
+    seen.add(_id(exc))
+    prefix = _CPJIT_DIRECTORY
     kept = []
     tb = exc.__traceback__
     while tb is not None:
         if not tb.tb_frame.f_code.co_filename.startswith(prefix):
             kept.append(tb)
         tb = tb.tb_next
-    for earlier, later in zip(kept, kept[1:]):
+    for earlier, later in _zip(kept, kept[1:]):
         earlier.tb_next = later
     if kept:
         kept[-1].tb_next = None
     exc.__traceback__ = kept[0] if kept else None
     hide_host_frames(exc.__cause__, seen)
     hide_host_frames(exc.__context__, seen)
-    if isinstance(exc, BaseExceptionGroup):
+    if _isinstance(exc, _BaseExceptionGroup):
         for member in exc.exceptions:
             hide_host_frames(member, seen)
 
@@ -274,37 +298,35 @@ def print_uncaught(exc):
     """``_PyErr_PrintEx``: set sys.last_*, call sys.excepthook, survive a broken hook."""
     hide_host_frames(exc)
     tb = exc.__traceback__
-    sys.last_type, sys.last_value, sys.last_traceback = type(exc), exc, tb
-    hook = getattr(sys, "excepthook", None)
+    sys.last_type, sys.last_value, sys.last_traceback = _type(exc), exc, tb
+    hook = _getattr(sys, "excepthook", None)
     if hook is None:
         sys.stderr.write("sys.excepthook is missing\n")
-        sys.__excepthook__(type(exc), exc, tb)
+        sys.__excepthook__(_type(exc), exc, tb)
         return
     try:
-        hook(type(exc), exc, tb)
-    except SystemExit:
+        hook(_type(exc), exc, tb)
+    except _SystemExit:
         raise  # handle_system_exit: the hook asked to exit.
-    except BaseException as hook_exc:
+    except _BaseException as hook_exc:
         hide_host_frames(hook_exc)
         sys.stderr.flush()
         sys.stderr.write("Error in sys.excepthook:\n")
-        sys.__excepthook__(type(hook_exc), hook_exc, hook_exc.__traceback__)
+        sys.__excepthook__(_type(hook_exc), hook_exc, hook_exc.__traceback__)
         sys.stderr.write("\nOriginal exception was:\n")
-        sys.__excepthook__(type(exc), exc, tb)
+        sys.__excepthook__(_type(exc), exc, tb)
 
 
 def exit_by_sigint():
     """``exit_sigint`` in Modules/main.c: finish like Py_FinalizeEx, then die of SIGINT."""
-    import signal
     threading = sys.modules.get("threading")
     if threading is not None:
         threading._shutdown()
-    import atexit
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except Exception:
+        except _Exception:
             pass
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     os.kill(os.getpid(), signal.SIGINT)
@@ -378,9 +400,9 @@ def run_file(inv, exec_code):
         else:
             code = compile_main(data, abspath)
         run_code(exec_code, code, d)
-    except SystemExit:
+    except _SystemExit:
         raise  # handle_system_exit runs before __file__ is removed
-    except BaseException as exc:
+    except _BaseException as exc:
         error = exc
     else:
         _forget_file(d)
@@ -400,7 +422,7 @@ def finish_with_exception(exc, d=None):
     Called outside the ``except`` block that caught ``exc``: python calls the hook with
     no exception being handled, so an exception the hook raises has no ``__context__``.
     """
-    unhandled_sigint = type(exc) is KeyboardInterrupt
+    unhandled_sigint = _type(exc) is _KeyboardInterrupt
     print_uncaught(exc)
     del exc
     if d is not None:
@@ -428,9 +450,9 @@ def run_command(inv, exec_code):
     try:
         code = compile_main(inv.target, "<string>")
         run_code(exec_code, code, main.__dict__)
-    except SystemExit:
+    except _SystemExit:
         raise
-    except BaseException as exc:
+    except _BaseException as exc:
         error = exc
     else:
         return 0
@@ -452,9 +474,9 @@ def run_stdin(inv, exec_code):
     try:
         code = compile_main(source, "<stdin>")
         run_code(exec_code, code, d)
-    except SystemExit:
+    except _SystemExit:
         raise
-    except BaseException as exc:
+    except _BaseException as exc:
         error = exc
     else:
         _forget_file(d)
@@ -486,9 +508,9 @@ def _run_module_catching(modname, alter_argv, exec_code):
     """``pymain_run_module``: exceptions are printed, SystemExit propagates."""
     try:
         _run_with_runpy(modname, alter_argv, exec_code)
-    except SystemExit:
+    except _SystemExit:
         raise
-    except BaseException as exc:
+    except _BaseException as exc:
         error = exc
     else:
         return 0
@@ -523,11 +545,11 @@ def collect_stats(stats):
     """The counters tier 1 and tier 2 expose (their ``get_stats()``), added to ``stats``."""
     for module_name in ("cpjit.interpreter", "cpjit.optimizer"):
         module = sys.modules.get(module_name)
-        get_stats = getattr(module, "get_stats", None) if module else None
+        get_stats = _getattr(module, "get_stats", None) if module else None
         if get_stats is not None:
             try:
                 stats[module_name.split(".")[1]] = get_stats()
-            except Exception as exc:  # a broken counter must not change the exit status
+            except _Exception as exc:  # a broken counter must not change the exit status
                 stats[module_name.split(".")[1]] = "get_stats() failed: %r" % (exc,)
     return stats
 
@@ -539,31 +561,33 @@ def report_stats_at_exit(cfg, stats):
     before tier 2 registers its own) makes this the very last word. With
     ``CPJIT_STATS_FILE`` the JSON goes to that file and stderr stays python's.
     """
-    import atexit
     import json  # now: at exit the program may have broken what an import needs
     import time
     started = time.perf_counter()
 
     def report():
+        _call_with_original_builtins(write_report)
+
+    def write_report():
         stats["time_total_s"] = time.perf_counter() - started
         collect_stats(stats)
         if cfg.stats_file:
             try:
-                with open(cfg.stats_file, "w") as f:
+                with _open(cfg.stats_file, "w") as f:
                     json.dump({"cpjit_stats": stats}, f, default=repr, sort_keys=True)
             except OSError as exc:
                 sys.stderr.write("cpjit: cannot write stats to %r: %s\n" % (cfg.stats_file, exc))
             return
         try:
             sys.stdout.flush()
-        except Exception:
+        except _Exception:
             pass
         if cfg.stats == "json":
             sys.stderr.write(json.dumps({"cpjit_stats": stats}, default=repr, sort_keys=True))
             sys.stderr.write("\n")
         else:
             sys.stderr.write("cpjit stats:\n")
-            for key in sorted(stats):
+            for key in _sorted(stats):
                 sys.stderr.write("  %s: %s\n" % (key, stats[key]))
         sys.stderr.flush()
 
