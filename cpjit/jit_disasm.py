@@ -123,7 +123,7 @@ def disassemble_jit_code(jit_code, tool=None):
     if layout.veneers:
         out.append("")
         out.append("; veneers")
-        code = blob[layout.veneer_offset:layout.got_offset]
+        code = blob[layout.veneer_offset:layout.size]      # veneers come after the GOT
         for address, raw, text in instructions(code, base + layout.veneer_offset, tool):
             out.append("  %#014x +%04x  %-30s %s" % (address, address - base, raw.hex(" "), text))
     if layout.got:

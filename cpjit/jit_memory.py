@@ -118,6 +118,11 @@ def _write(address, data):
     _ffi.memmove(_ffi.cast("char *", address), data, len(data))
 
 
+def _copy(destination, source, size):
+    """memmove between two mappings (no intermediate Python bytes)."""
+    _ffi.memmove(_ffi.cast("char *", destination), _ffi.cast("char *", source), size)
+
+
 def read_bytes(address, size):
     """Copy `size` bytes of memory at `address` (code must be readable, as R+X is)."""
     return bytes(_ffi.buffer(_ffi.cast("char *", address), size))
@@ -247,7 +252,7 @@ class ExecutableMemory:
         # Live code on this page: build the new page aside and swap it in atomically.
         staging = _map(mapping.size, PROT_READ | PROT_WRITE)
         try:
-            _write(staging, read_bytes(mapping.address, mapping.size))
+            _copy(staging, mapping.address, mapping.size)
             _write(staging + offset, data)
             _protect(staging, mapping.size, PROT_READ | PROT_EXEC)
             _move_over(staging, mapping.address, mapping.size)

@@ -146,6 +146,8 @@ def test_plt32_far_target_goes_through_a_veneer():
     assert blob[lay.veneer_offset:lay.veneer_offset + 6] == b"\xff\x25\x00\x00\x00\x00"
     assert struct.unpack_from("<Q", blob, lay.veneer_offset + 6)[0] == far
     assert jc.patches[0].how == "veneer"
+    listing = jc.disassemble().split("; veneers\n", 1)[1]
+    assert "+%04x" % lay.veneer_offset in listing.splitlines()[0]
 
 
 def test_plt32_to_libc_function_runs():
