@@ -19,16 +19,19 @@ that once per stencil and splits the holes in three:
   would relax them in range (imm32 decided by the symbol alone, lea / direct
   call otherwise); their rewritten opcode bytes are part of the integer.
 * dynamic holes: values of the uop instruction (oparg, operand, target, exit
-  index, executor) and jump/error targets, patched per trace with pack_into,
-  each with its relaxation form precomputed (imm32 / lea / GOT slot).
+  index, executor), jump/error targets, and external symbols read through a
+  GOT slot whatever the placement (``cmp reg, [rip+G]`` with a 64-bit address),
+  patched per trace with pack_into in hole order (the order GOT slots are
+  handed out), each with its relaxation form precomputed (imm32 / lea / slot).
 * anything else (kinds or values the plan does not model, unresolvable
   symbols, holes too near the stencil start): the stencil has no plan and a
   trace using it takes the reference path, which also raises the errors.
 
-Whenever a placement breaks an assumption (a lane out of range, a region
-below 2 GiB where absolute addresses would fit an imm32), the trace is rendered
-by the reference path instead.  The bytes are the reference's, byte for byte
-(tests/test_jit_plan.py compares both on real traces).
+Whenever a placement breaks an assumption (a lane out of range: an external
+symbol beyond rel32 reach, which the reference would put in the GOT), the trace
+is rendered by the reference path instead.  The bytes are the reference's, byte
+for byte (tests/test_jit_plan.py compares both on random traces of every real
+stencil, at addresses near, below and far from libpython).
 """
 
 from __future__ import annotations
@@ -44,8 +47,6 @@ from cpjit.jit_symbols import UnresolvedSymbolError, resolve_symbol
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 _PACK_I = struct.Struct("<i").pack_into
 _PACK_U = struct.Struct("<I").pack_into
-_PACK_Q = struct.Struct("<Q").pack_into
-_NO_CHECK = (-(1 << 70), 1 << 70)
 
 # Placement variables a lane may depend on (with coefficient +1).
 AT_NEG = 0       # -(address of this stencil's code)        external pc32 in code
@@ -65,8 +66,9 @@ _VALUE_FIELDS = {"OPARG": "oparg", "OPERAND": "operand", "TARGET": "target",
                  "EXIT_INDEX": "exit_index"}
 _INDEX_FIELDS = {"JUMP_TARGET": "jump_target", "ERROR_TARGET": "error_target"}
 _FAR = 1 << 40   # a value that fits no imm32, used to classify relaxation forms
-_EXECUTOR = None  # the source of an EXECUTOR hole (a str: a field of the instruction;
-                  # an int: a constant such as an external symbol's address)
+# Where a GOT load's value comes from: a str names a field of the UopInstruction,
+# an int is a constant (an external symbol's address), _EXECUTOR the executor.
+_EXECUTOR = None
 
 
 class NoPlan(Exception):
@@ -387,8 +389,6 @@ def plan_trace(stencils, instructions, executor_address):
 def render_trace(trace, base):
     """The region's bytes at `base` and the GOT ({value: slot}), or None when this
     placement breaks an assumption of the plans (the reference renders it then)."""
-    if base < (1 << 31) or base + trace.max_size >= (1 << 63):
-        return None                  # region addresses might fit an imm32: not modelled
     parts = []
     append = parts.append
     plans, code_offsets, data_offsets = trace.plans, trace.code_offsets, trace.data_offsets
