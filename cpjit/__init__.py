@@ -11,17 +11,29 @@ class UnsupportedPythonError(RuntimeError):
     """Raised when cpjit is imported on a Python other than the one it targets."""
 
 
+def _invoked_as_command():
+    """True while ``python -m cpjit`` or the ``cpjit`` console script is starting."""
+    argv0 = _sys.argv[0] if _sys.argv else ""
+    # runpy sets argv[0] to '-m' while it imports the package of ``python -m cpjit``
+    return argv0 == "-m" or argv0.replace("\\", "/").rsplit("/", 1)[-1] in ("cpjit", "cpjit.exe")
+
+
 def _check_python_version():
-    if _sys.version_info[:2] != SUPPORTED_PYTHON:
-        raise UnsupportedPythonError(
-            "cpjit runs CPython %d.%d bytecode and needs CPython %d.%d; "
-            "this is Python %d.%d.%d (%s)"
-            % (*SUPPORTED_PYTHON, *SUPPORTED_PYTHON, *_sys.version_info[:3],
-               _sys.executable)
-        )
+    """Refuse any Python but CPython 3.11: a clear error, never a crash later on."""
+    problem = None
     if _sys.implementation.name != "cpython":
-        raise UnsupportedPythonError(
-            "cpjit needs CPython; this is %s" % _sys.implementation.name)
+        problem = "needs CPython 3.11; this is %s" % _sys.implementation.name
+    elif _sys.version_info[:2] != SUPPORTED_PYTHON:
+        problem = ("needs CPython %d.%d (it runs CPython %d.%d bytecode); "
+                   "this is Python %d.%d.%d (%s)"
+                   % (*SUPPORTED_PYTHON, *SUPPORTED_PYTHON, *_sys.version_info[:3],
+                      _sys.executable))
+    if problem is None:
+        return
+    if _invoked_as_command():
+        _sys.stderr.write("cpjit: %s\n" % problem)
+        raise SystemExit(2)
+    raise UnsupportedPythonError("cpjit " + problem)
 
 
 _check_python_version()

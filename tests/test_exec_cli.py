@@ -173,6 +173,23 @@ def test_unsupported_python_version_is_a_clear_error():
     assert b"this is Python 3.12.0" in result.stderr
 
 
+def test_unsupported_python_from_the_command_line_has_no_traceback():
+    """``python -m cpjit`` on another Python: one line on stderr, status 2 (no traceback)."""
+    code = ("import sys, runpy; sys.version_info = (3, 12, 0, 'final', 0); "
+            "sys.argv = ['-m', 'exec', '-c', 'pass']; runpy._run_module_as_main('cpjit')")
+    result = run([PYTHON, "-c", code], CORPUS)
+    assert result.status == 2
+    assert result.stderr.startswith(b"cpjit: needs CPython 3.11"), result.stderr
+    assert b"Traceback" not in result.stderr
+
+
+def test_unsupported_python_on_import_raises_a_clear_exception():
+    code = ("import sys; sys.version_info = (3, 12, 0, 'final', 0)\n"
+            "try:\n    import cpjit\nexcept RuntimeError as e:\n    print(type(e).__name__, e)")
+    result = run([PYTHON, "-c", code], CORPUS)
+    assert result.stdout.startswith(b"UnsupportedPythonError cpjit needs CPython 3.11"), result
+
+
 def test_no_silent_fallback_when_tier1_is_missing():
     """If tier 1 cannot be imported, cpjit exec fails; it never runs the program natively."""
     code = ("import sys; sys.modules['cpjit.interpreter'] = None\n"
