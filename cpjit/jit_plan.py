@@ -27,9 +27,11 @@ that once per stencil and splits the holes in three:
   symbols, holes too near the stencil start): the stencil has no plan and a
   trace using it takes the reference path, which also raises the errors.
 
-Whenever a placement breaks an assumption (a lane out of range: an external
-symbol beyond rel32 reach, which the reference would put in the GOT), the trace
-is rendered by the reference path instead.  The bytes are the reference's, byte
+A stencil placed out of rel32 reach of some external symbol it loads or calls
+through the GOT uses its plan's `far` variant, where those holes are dynamic too
+(direct when in reach, else a GOT slot, as the reference decides per hole).
+Whenever a placement breaks any other assumption (a lane out of range), the
+trace is rendered by the reference path instead.  The bytes are the reference's, byte
 for byte (tests/test_jit_plan.py compares both on random traces of every real
 stencil, at addresses near, below and far from libpython).
 """
@@ -135,9 +137,8 @@ class StencilPlan:
     """Everything about one stencil that does not depend on the trace."""
 
     __slots__ = ("stencil", "code", "holes", "data_holes", "code_size", "data_size",
-                 "data_alignment", "code_static", "code_xor", "code_groups", "data_static",
-                 "data_xor", "data_groups", "jumps", "loads", "got_static", "load_fields",
-                 "uses_executor", "index_fields")
+                 "data_alignment", "near", "far", "data_static", "data_xor", "data_groups",
+                 "jumps", "got_static", "load_fields", "uses_executor", "index_fields")
 
     def __init__(self, stencil):
         self.stencil = stencil
@@ -146,37 +147,52 @@ class StencilPlan:
         self.data_alignment = max(stencil.data_alignment, 1)
         if self.data_alignment > jit_memory.ALIGNMENT:
             raise NoPlan("data alignment")
-        code, data = _Lanes(stencil.code), _Lanes(stencil.data)
-        patched_code = bytearray(stencil.code)   # opcode rewrites of relaxed GOT loads
-        dynamic, got_keys = [], set()
         for hole in stencil.holes:
             if hole.kind not in SUPPORTED_KINDS:
                 raise NoPlan("kind")
-            self._plan_code_hole(hole, code, patched_code, dynamic, got_keys)
+        # Two variants of the code: `near` relaxes the external GOT loads to lea /
+        # direct calls as lanes (the usual case: code is mapped near libpython);
+        # `far` (None when it would be the same) patches them one by one, for a
+        # placement where some are out of rel32 reach and take a GOT slot.
+        got_keys = set()
+        self.near, dynamic = self._code_variant(got_keys, far=False)
+        far, _ = self._code_variant(set(), far=True)
+        self.far = None if far[3] == self.near[3] else far
+        data = _Lanes(stencil.data)
         for hole in stencil.data_holes:
             self._plan_data_hole(hole, data)
-        # opcode bytes rewritten by relaxations (outside every lane's field)
-        for offset, (before, after) in enumerate(zip(stencil.code, patched_code)):
-            if before != after:
-                if any(start <= offset < end for start, end in code.fields):
-                    raise NoPlan("a rewrite inside a lane")
-                code.bytes[offset] = after
-        self.code_static, self.code_xor, self.code_groups = code.finish()
         self.data_static, self.data_xor, self.data_groups = data.finish()
         # jumps: (offset, addend - offset, index field or None for TOP)
         self.jumps = tuple(hole[1:] for hole in dynamic if hole[0] == JUMP)
         self.index_fields = tuple(hole[2] for hole in self.jumps if hole[2] is not None)
-        # loads, in hole order (the order GOT slots are handed out):
-        # (offset, addend - offset, source, imm_always, imm_start, imm_prefix,
-        #  direct_start, direct_prefix, addend)
-        self.loads = tuple(hole[1:] for hole in dynamic if hole[0] == GOT_LOAD)
         # what the GOT may have to hold (the reference sizes the region with it)
         self.got_static = frozenset(symbol for _, symbol in got_keys)
-        self.load_fields = tuple(hole[2] for hole in self.loads if hole[2].__class__ is str)
-        self.uses_executor = any(hole[2] is _EXECUTOR for hole in self.loads)
+        loads = self.near[3]
+        self.load_fields = tuple(hole[2] for hole in loads if hole[2].__class__ is str)
+        self.uses_executor = any(hole[2] is _EXECUTOR for hole in loads)
+
+    def _code_variant(self, got_keys, far):
+        """(static integer, xor mask, lane groups, loads) of the code, and the
+        dynamic holes.  loads, in hole order (the order GOT slots are handed out):
+        (offset, addend - offset, source, imm_always, imm_start, imm_prefix,
+        direct_start, direct_prefix, addend)."""
+        code = _Lanes(self.code)
+        patched_code = bytearray(self.code)   # opcode rewrites of relaxed GOT loads
+        dynamic = []
+        for hole in self.holes:
+            self._plan_code_hole(hole, code, patched_code, dynamic, got_keys, far)
+        # opcode bytes rewritten by relaxations (outside every lane's field)
+        for offset, (before, after) in enumerate(zip(self.code, patched_code)):
+            if before != after:
+                if any(start <= offset < end for start, end in code.fields):
+                    raise NoPlan("a rewrite inside a lane")
+                code.bytes[offset] = after
+        static, xor, groups = code.finish()
+        loads = tuple(hole[1:] for hole in dynamic if hole[0] == GOT_LOAD)
+        return (static, xor, groups, loads), dynamic
 
     # ---- code holes -----------------------------------------------------------------
-    def _plan_code_hole(self, hole, code, patched, dynamic, got_keys):
+    def _plan_code_hole(self, hole, code, patched, dynamic, got_keys, far):
         kind, value, offset, addend = hole.kind, hole.value.name, hole.offset, hole.addend
         if kind in _PC_KINDS:
             if hole.symbol and value == "ZERO":
@@ -197,16 +213,21 @@ class StencilPlan:
             else:
                 raise NoPlan("pc-relative %s" % value)
             return
-        if kind not in _RELAXABLE_GOT_KINDS or offset < 3:
+        if kind not in _RELAXABLE_GOT_KINDS:
             raise NoPlan("GOT or absolute kind")
         bounds = instruction_at(self.code, offset)
+        # The relaxation reads the instruction's bytes before the field: with its
+        # bounds known they are in this stencil; without, a REX prefix is looked
+        # for at offset - 3, which must not be the previous stencil's last byte.
+        if offset < 2 or (bounds is None and offset < 3):
+            raise NoPlan("field too near the stencil start")
         if value == "ZERO" and hole.symbol:
             symbol = _resolve(hole.symbol)
             got_keys.add((0, symbol))
             near = self._relax(kind, offset, symbol, addend, bounds, direct=0)
-            far = self._relax(kind, offset, symbol, addend, bounds, direct=1 << 33)
+            far_form = self._relax(kind, offset, symbol, addend, bounds, direct=1 << 33)
             if near is None:
-                if far is not None:
+                if far_form is not None:
                     raise NoPlan("relaxes only out of range")
                 # never relaxes (e.g. cmp reg, [rip+G] with a 64-bit address): a GOT
                 # slot, whose index depends on the trace's other GOT holes
@@ -215,12 +236,17 @@ class StencilPlan:
                 return
             how, rewritten = near
             if how == "imm32":
-                if far is None or far[1] != rewritten:
+                if far_form is None or far_form[1] != rewritten:
                     raise NoPlan("imm32 that depends on the placement")
                 _copy_changes(patched, self.code, rewritten, len(rewritten))
             else:
-                if far is not None:
+                if far_form is not None:
                     raise NoPlan("direct form out of range")
+                if far:
+                    start = _first_changed(self.code, rewritten, offset)
+                    dynamic.append((GOT_LOAD, offset, addend - offset, symbol, False, None,
+                                    None, start, bytes(rewritten[start:offset]), addend))
+                    return
                 # field = S + A - P, P = stencil address + offset
                 _copy_changes(patched, self.code, rewritten, offset)
                 code.add(offset, symbol + addend - offset, AT_NEG, _SIGNED32)
@@ -392,14 +418,24 @@ def render_trace(trace, base):
     parts = []
     append = parts.append
     plans, code_offsets, data_offsets = trace.plans, trace.code_offsets, trace.data_offsets
+    chosen_loads = []
     for plan, code_offset, data_offset in zip(plans, code_offsets, data_offsets):
-        value = plan.code_static
-        for variable, repeat, low, high in plan.code_groups:
-            x = -(base + code_offset) if variable == AT_NEG else data_offset - code_offset
-            if not low <= x <= high:
+        variant = plan.near
+        while True:
+            static, xor, groups, loads = variant
+            value = static
+            for variable, repeat, low, high in groups:
+                x = -(base + code_offset) if variable == AT_NEG else data_offset - code_offset
+                if not low <= x <= high:
+                    break
+                value += x * repeat
+            else:
+                break
+            if variant is plan.far or plan.far is None:
                 return None
-            value += x * repeat
-        append((value ^ plan.code_xor).to_bytes(plan.code_size, "little"))
+            variant = plan.far          # externals out of reach: relaxed one by one
+        chosen_loads.append(loads)
+        append((value ^ xor).to_bytes(plan.code_size, "little"))
     offset = trace.code_end
     for plan, code_offset, data_offset in zip(plans, code_offsets, data_offsets):
         if not plan.data_size:
@@ -422,15 +458,14 @@ def render_trace(trace, base):
     got_minus_base = got_offset     # G - base for slot 0
     executor_address = trace.executor_address
     try:
-        for plan, code_offset, instruction in zip(plans, code_offsets, trace.instructions):
+        for plan, code_offset, instruction, loads in zip(plans, code_offsets,
+                                                         trace.instructions, chosen_loads):
             for offset, relative, field in plan.jumps:
                 index = 0 if field is None else getattr(instruction, field)
                 _PACK_I(buffer, code_offset + offset,
                         code_offsets[index] + relative - code_offset)
-            if not plan.loads:
-                continue
             for (offset, relative, source, imm_always, imm_start, imm_prefix, direct_start,
-                 direct_prefix, addend) in plan.loads:
+                 direct_prefix, addend) in loads:
                 if source.__class__ is str:
                     S = getattr(instruction, source)
                 elif source is _EXECUTOR:
