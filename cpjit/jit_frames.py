@@ -34,6 +34,8 @@ class InlinedFrame:
     instr_offset: int
     localsplus: list      # nlocalsplus entries (C NULL -> the NULL sentinel)
     stack: list           # the value stack at the exit (C NULL -> the NULL sentinel)
+    caller_lasti: int = 0  # the calling frame's CALL offset (its tier-1 lasti) ...
+    caller_ip: int = 0     # ... and the instruction index it resumes at (its ip)
 
 
 def _take(address, null, owned=True):
@@ -69,7 +71,27 @@ def take_inlined_frames(record, null, ffi):
             _take(p, None, owned) for p in header)
         values = [_take(p, null) for p in slots]
         result.append(InlinedFrame(code, func, globals_, builtins, locals_,
-                                   frame.instr_offset, values[:n], values[n:]))
+                                   frame.instr_offset, values[:n], values[n:],
+                                   frame.caller_lasti, frame.caller_ip))
         _pymem_free(address)
     result.reverse()
     return result
+
+
+def rebuild_tier1_frames(inlined, entry):
+    """Tier-1 Frames for the InlinedFrames above `entry` (outermost first); returns the
+    innermost.  Each caller gets the lasti/ip its CALL saved, as the reference's
+    _SAVE_RETURN_OFFSET / _PUSH_FRAME leave them (cpjit.uop_interpreter)."""
+    from cpjit.interpreter.ceval import code_info
+    from cpjit.interpreter.frame import Frame
+    caller = entry
+    for inf in inlined:
+        caller.lasti = inf.caller_lasti
+        caller.ip = inf.caller_ip
+        callee = Frame(inf.code, inf.func, inf.globals, inf.builtins, None,
+                       code_info(inf.code), localsplus=inf.localsplus)
+        callee.stack = inf.stack
+        callee.lasti = inf.instr_offset
+        callee.back = caller
+        caller = callee
+    return caller

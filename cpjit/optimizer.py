@@ -1160,6 +1160,20 @@ class JitEngine:
 
     def execute(self, executor, frame):
         """ENTER_EXECUTOR: run machine code until it leaves; side exits may link traces."""
+        cell = getattr(frame, "rcell", None)
+        if cell is None or executor.jit_code is None:
+            return self._execute(executor, frame)
+        # Room for the host calls on the way into machine code (validity checks, the
+        # ctypes call, frame rebuilding) when the guest is near its recursion limit;
+        # _CHECK_STACK_SPACE's threshold includes it (tier2_calls.c), so guest calls
+        # still hit CPython's limit, in tier 1.
+        cell.value += _JIT_RECURSION_HEADROOM
+        try:
+            return self._execute(executor, frame)
+        finally:
+            cell.value -= _JIT_RECURSION_HEADROOM
+
+    def _execute(self, executor, frame):
         stats = self.opt_state.stats
         if executor.jit_code is None:
             return self.interp.execute(executor, frame)
@@ -1168,15 +1182,36 @@ class JitEngine:
             return frame, executor.start_offset
         if not executor.is_valid():
             return frame, executor.start_offset
-        from cpjit import jit
-        a = jit.abi()
         stats.executions += 1
+        return self._run_machine_code(executor, frame)
+
+    def _interpret_side_trace(self, side, f, entry):
+        """A side trace without machine code, run by the reference interpreter with the
+        guest's true recursion budget (the machine-code headroom taken back meanwhile)."""
+        cell = getattr(entry, "rcell", None)
+        if cell is None:
+            return self.interp.execute(side, f)
+        cell.value -= _JIT_RECURSION_HEADROOM
+        try:
+            return self.interp.execute(side, f)
+        finally:
+            cell.value += _JIT_RECURSION_HEADROOM
+
+    def _run_machine_code(self, executor, frame):
+        stats = self.opt_state.stats
+        from cpjit import jit, jit_frames
+        a = jit.abi()
         code = executor.jit_code
+        f = frame
         while True:
             t0 = _perf_counter()
-            record = code.run_frame(frame)
+            record = code.run_frame(f)
             stats.add_time("time_machine_code_s", _perf_counter() - t0)
             stats.inc("jit_entries")
+            if record.frame:
+                # The exit is inside calls the machine code inlined: tier-1 frames for
+                # them, as the reference interpreter's _PUSH_FRAME makes.
+                f = jit_frames.rebuild_tier1_frames(jit.take_inlined_frames(record), f)
             kind = record.kind
             if kind == a.EXIT_SIDE:
                 stats.exit_taken("side")
@@ -1187,11 +1222,11 @@ class JitEngine:
                     if side is None or not side.valid:
                         # Stitched to the executor at the exit's target (the trace did
                         # that back edge's periodic check before this exit).
-                        side = uint.executor_at(frame, record.target)
+                        side = uint.executor_at(f, record.target)
                         if side is not None:
                             exit.executor = side
                     if side is None and uint._exit_is_hot(exit):
-                        side = side_exit_optimize(exit, frame)
+                        side = side_exit_optimize(exit, f)
                         if side is None:
                             uint._restart_backoff(exit)
                     if side is not None and side.valid:
@@ -1201,20 +1236,33 @@ class JitEngine:
                             side.linked_from.append((owner, record.index))
                             code = side.jit_code
                             continue
-                        return self.interp.execute(side, frame)
+                        f.lasti = record.target
+                        resumed, offset = self._interpret_side_trace(side, f, frame)
+                        if resumed is not frame:
+                            uint._adopt_direct_callee(resumed, frame)
+                        return resumed, offset
             elif kind == a.EXIT_ERROR:
                 stats.exit_taken("error")
-                frame.lasti = record.target
+                f.lasti = record.target
                 exc = record.exception
-                raise exc
+                if f is frame:
+                    raise exc
+                from cpjit.interpreter.frame import ExitWithError
+                raise ExitWithError(f, exc)
             elif kind == a.EXIT_PERIODIC:
                 stats.exit_taken("periodic")
             elif kind == a.EXIT_DYNAMIC:
                 stats.exit_taken("dynamic")
             else:
                 stats.exit_taken("deopt")
-            frame.lasti = record.target
-            return frame, record.target
+            f.lasti = record.target
+            if f is not frame:
+                uint._adopt_direct_callee(f, frame)
+            return f, record.target
+
+
+# Kept equal to the extra room in _CHECK_STACK_SPACE's threshold (tier2_calls.c).
+_JIT_RECURSION_HEADROOM = 50
 
 
 def _jit_operand(inst):

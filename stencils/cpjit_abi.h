@@ -84,6 +84,11 @@ typedef struct _cpjit_frame {
     int64_t stack_capacity;          /* value-stack slots after the locals */
     int64_t owns_refs;               /* 1: f_code..f_locals are owned references
                                         (frames pushed by machine code); 0: borrowed */
+    int64_t caller_lasti;            /* frames pushed by machine code: the calling frame's
+                                        CALL offset and resume index (tier-1 Frame.lasti /
+                                        Frame.ip), saved by _SAVE_RETURN_OFFSET, so Python can
+                                        rebuild the caller (even the entry frame) at an exit */
+    int64_t caller_ip;
     PyObject *localsplus[];          /* nlocalsplus + stack_capacity slots */
 } _cpjit_frame;
 
@@ -146,5 +151,7 @@ typedef struct _cpjit_state {
     int *eval_breaker;               /* set by the trampoline: the interpreter's eval
                                         breaker word, read by _CHECK_PERIODIC */
     int64_t periodic_counter;        /* scratch for _CHECK_PERIODIC */
-    int64_t reserved[4];             /* room for later issues without an ABI break */
+    int64_t reserved[4];             /* room for later issues without an ABI break;
+                                        [0]: _KW_NAMES' tuple, [1]: the frame made by
+                                        _INIT_CALL_PY_EXACT_ARGS until _PUSH_FRAME */
 } _cpjit_state;

@@ -1,0 +1,130 @@
+// tier2_calls.c -- the uops that inline a call to a Python function in machine
+// code: CALL_PY_EXACT_ARGS and RETURN_VALUE of cpjit/uops/expansion.py.
+// CPython counterpart: _CHECK_FUNCTION_EXACT_ARGS .. _PUSH_FRAME and
+// _RETURN_VALUE in Python/bytecodes.c; the semantics follow
+// cpjit/uop_interpreter.py (the reference).
+//
+// Defines: _CHECK_FUNCTION_EXACT_ARGS _CHECK_STACK_SPACE _INIT_CALL_PY_EXACT_ARGS
+//   _SAVE_RETURN_OFFSET _PUSH_FRAME _RETURN_VALUE
+//
+// Frames: _INIT_CALL_PY_EXACT_ARGS allocates a _cpjit_frame (PyMem_Malloc) that
+// owns its references (owns_refs = 1) and keeps it in state->reserved[1] until
+// _PUSH_FRAME links it (previous = caller, caller->stacktop = caller's depth) and
+// continues in it.  _RETURN_VALUE releases it.  An exit inside such a frame hands
+// the chain to Python (cpjit/jit_frames.py), which rebuilds tier-1 frames.
+
+#include "tier2_support.h"
+
+// The function the trace was projected through (operand: a (function, code)
+// tuple the executor keeps alive), with the same code object, called with
+// exactly co_argcount positional arguments and no keyword names.
+op(_CHECK_FUNCTION_EXACT_ARGS, (first, second, args[oparg] -- first, second, args[oparg])) {
+    PyObject *expected = CURRENT_OPERAND() ? PyTuple_GET_ITEM((PyObject *)CURRENT_OPERAND(), 0) : NULL;
+    PyObject *expected_code = CURRENT_OPERAND() ? PyTuple_GET_ITEM((PyObject *)CURRENT_OPERAND(), 1) : NULL;
+    PyObject *callee = first == NULL ? second : first;
+    int argc = oparg + (first != NULL);
+    EXIT_IF(callee != expected);
+    EXIT_IF(!PyFunction_Check(callee));
+    EXIT_IF(((PyFunctionObject *)callee)->func_code != expected_code);
+    EXIT_IF(((PyCodeObject *)expected_code)->co_argcount != argc);
+    EXIT_IF(CPJIT_KWNAMES != NULL);
+}
+
+// Deopt when the call would come within 60 frames of the recursion limit (the
+// reference's headroom): tier 1 then makes the call and raises RecursionError
+// exactly where CPython does.  The frames this entry pushed (frame -> previous
+// chain) are not yet counted in recursion_remaining: tier 1 counts them when it
+// adopts them at an exit.  The JIT engine adds 50 to recursion_remaining while
+// machine code runs (room for its own host calls: _JIT_RECURSION_HEADROOM in
+// cpjit/optimizer.py), hence 60 + 50.
+op(_CHECK_STACK_SPACE, (--)) {
+    int64_t depth = 0;
+    for (_cpjit_frame *f = frame->previous; f != NULL; f = f->previous) {
+        depth++;
+    }
+    DEOPT_IF((int64_t)PyThreadState_GET()->recursion_remaining - depth
+             <= 60 + 50);
+}
+
+// The callee's frame: locals = the arguments (references moved off the stack),
+// the rest unbound; f_func takes the callable's reference.
+op(_INIT_CALL_PY_EXACT_ARGS, (first, second, args[oparg] --)) {
+    PyObject *callee = first == NULL ? second : first;
+    PyObject **argv = first == NULL ? args : args - 1;
+    int argc = oparg + (first != NULL);
+    PyCodeObject *code = (PyCodeObject *)((PyFunctionObject *)callee)->func_code;
+    int64_t nlocalsplus = code->co_nlocalsplus;
+    int64_t capacity = code->co_stacksize;
+    _cpjit_frame *callee_frame = PyMem_Malloc(
+        sizeof(_cpjit_frame) + (size_t)(nlocalsplus + capacity) * sizeof(PyObject *));
+    if (callee_frame == NULL) {
+        // Nothing moved yet: the call is left to tier 1 (which reports the error).
+        DEOPT_IF(1);
+    }
+    callee_frame->previous = NULL;
+    callee_frame->f_code = Py_NewRef((PyObject *)code);
+    callee_frame->f_func = callee;                       // the stack's reference
+    callee_frame->f_globals = Py_NewRef(((PyFunctionObject *)callee)->func_globals);
+    callee_frame->f_builtins = Py_NewRef(((PyFunctionObject *)callee)->func_builtins);
+    callee_frame->f_locals = NULL;
+    callee_frame->instr_offset = 0;
+    callee_frame->stacktop = 0;
+    callee_frame->nlocalsplus = nlocalsplus;
+    callee_frame->stack_capacity = capacity;
+    callee_frame->owns_refs = 1;
+    callee_frame->caller_lasti = 0;
+    callee_frame->caller_ip = 0;
+    for (int i = 0; i < argc; i++) {
+        callee_frame->localsplus[i] = argv[i];
+    }
+    for (int64_t i = argc; i < nlocalsplus; i++) {
+        callee_frame->localsplus[i] = NULL;
+    }
+    // first is NULL in the plain-function form; in the (function, self) form it
+    // is the callee itself, whose reference f_func took.
+    (*(_cpjit_frame **)&state->reserved[1]) = callee_frame;
+}
+
+// oparg: the code unit the caller resumes at (tier 1's Frame.ip); target: the
+// CALL's byte offset (Frame.lasti).  Kept in the callee for Python's rebuild.
+op(_SAVE_RETURN_OFFSET, (--)) {
+    _cpjit_frame *callee_frame = (*(_cpjit_frame **)&state->reserved[1]);
+    callee_frame->caller_ip = oparg;
+    callee_frame->caller_lasti = CURRENT_TARGET();
+    frame->instr_offset = CURRENT_TARGET();
+}
+
+// Continue in the callee: the caller's depth is saved (as _PyFrame_SetStackPointer).
+op(_PUSH_FRAME, (--)) {
+    _cpjit_frame *callee_frame = (*(_cpjit_frame **)&state->reserved[1]);
+    (*(_cpjit_frame **)&state->reserved[1]) = NULL;
+    frame->stacktop = STACK_LEVEL();
+    callee_frame->previous = frame;
+    frame = callee_frame;
+    stack_pointer = STACK_BASE();
+}
+
+// Pop the callee's frame (its references released, locals first as
+// _PyFrame_Clear does) and push the result in the caller.
+op(_RETURN_VALUE, (--)) {
+    PyObject *retval = stack_pointer[-1];
+    _cpjit_frame *callee_frame = frame;
+    PyObject **callee_base = STACK_BASE();
+    int64_t leftover = (stack_pointer - 1) - callee_base;
+    frame = callee_frame->previous;
+    stack_pointer = STACK_BASE() + frame->stacktop;
+    stack_pointer[0] = retval;
+    stack_pointer++;
+    for (int64_t i = 0; i < leftover; i++) {
+        Py_XDECREF(callee_base[i]);
+    }
+    for (int64_t i = 0; i < callee_frame->nlocalsplus; i++) {
+        Py_XDECREF(callee_frame->localsplus[i]);
+    }
+    Py_XDECREF(callee_frame->f_locals);
+    Py_DECREF(callee_frame->f_func);
+    Py_DECREF(callee_frame->f_builtins);
+    Py_DECREF(callee_frame->f_globals);
+    Py_DECREF(callee_frame->f_code);
+    PyMem_Free(callee_frame);
+}
