@@ -17,6 +17,12 @@ Rules this module keeps:
   While any thread is inside machine code (``ACTIVE_ENTRIES`` non-empty), unmaps
   are deferred: a freed trace may still be on some C stack (invalidation from a
   call made by the very code being freed).
+* Fresh read+write pages (new mappings, staging copies) come from a reserve
+  mapped RESERVE_PAGES at a time and prefaulted (MAP_POPULATE): one system call
+  and one batch of faults for many traces.  The reserve is never executable and
+  is unmapped when the allocator holds no code.  ``mprotect`` (sealing) and
+  ``mremap`` (swapping a staged page in) stay per trace: W^X forbids batching
+  them, since a trace must be executable when compile_trace returns.
 
 libc is reached through cffi in ABI mode (``ffi.dlopen(None)``): typed
 declarations check every argument, ``ffi.errno`` gives the failure reason, and
@@ -39,6 +45,7 @@ PROT_WRITE = 2
 PROT_EXEC = 4
 MAP_PRIVATE = 0x02
 MAP_ANONYMOUS = 0x20
+MAP_POPULATE = 0x8000
 MREMAP_MAYMOVE = 1
 MREMAP_FIXED = 2
 
@@ -57,6 +64,12 @@ PAGE_SIZE = os.sysconf("SC_PAGESIZE")
 # Code placement granule: a trace starts on a 64-byte boundary (a cache line), as
 # compilers align hot function entries.
 ALIGNMENT = 64
+
+# Fresh read+write pages (for new mappings and staging copies) are mapped this
+# many at a time, prefaulted, and handed out from a reserve: one mmap and one
+# batch of page faults instead of one of each per trace.  Reserve pages are
+# never executable; they are unmapped when the allocator holds no code.
+RESERVE_PAGES = 16
 
 # One element per entry currently inside machine code, in any thread (list.append /
 # pop are atomic under the GIL, unlike `counter += 1`).  cpjit.jit.JitCode.run pushes
@@ -83,9 +96,9 @@ def _check(result, what):
         raise JitMemoryError("%s failed: %s" % (what, os.strerror(errno)))
 
 
-def _map(size, prot):
+def _map(size, prot, flags=0):
     """mmap anonymous private memory; returns its address."""
-    pointer = _libc.mmap(_ffi.NULL, size, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+    pointer = _libc.mmap(_ffi.NULL, size, prot, MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0)
     address = int(_ffi.cast("uintptr_t", pointer))
     if address == _MAP_FAILED:
         errno = _ffi.errno
@@ -176,6 +189,7 @@ class ExecutableMemory:
         self._mappings = set()       # every mapping not yet unmapped
         self.deferred = []           # dead mappings to unmap when no code runs
         self.bytes_used = 0          # sum of live region sizes
+        self._reserve = []           # [address, size] of mapped read+write pages not in use
 
     # ---- statistics -------------------------------------------------------------
     @property
@@ -204,7 +218,7 @@ class ExecutableMemory:
             if size <= self.page_size:
                 mapping, offset = self._shared_spot(size)
             else:
-                mapping = _Mapping(_map(_round_up(size, self.page_size), PROT_READ | PROT_WRITE),
+                mapping = _Mapping(self._fresh_pages(_round_up(size, self.page_size)),
                                    _round_up(size, self.page_size), shared=False)
                 self._mappings.add(mapping)
                 offset = 0
@@ -217,13 +231,11 @@ class ExecutableMemory:
                 self._commit(mapping, offset, data)
             except BaseException:
                 if not mapping.shared:
-                    self._mappings.discard(mapping)
-                    _unmap(mapping.address, mapping.size)
+                    self._unmap_mapping(mapping)
                 elif mapping.live == 0 and not mapping.sealed:
                     # a fresh page nobody uses: give it back at once
                     self._open_pages.remove(mapping)
-                    self._mappings.discard(mapping)
-                    _unmap(mapping.address, mapping.size)
+                    self._unmap_mapping(mapping)
                 raise
             mapping.head = max(mapping.head, _round_up(offset + size, ALIGNMENT))
             mapping.live += 1
@@ -236,11 +248,36 @@ class ExecutableMemory:
         for mapping in self._open_pages:
             if mapping.head + size <= mapping.size:
                 return mapping, mapping.head
-        mapping = _Mapping(_map(self.page_size, PROT_READ | PROT_WRITE), self.page_size,
+        mapping = _Mapping(self._fresh_pages(self.page_size), self.page_size,
                            shared=True)
         self._mappings.add(mapping)
         self._open_pages.append(mapping)
         return mapping, 0
+
+    def _fresh_pages(self, size):
+        """`size` bytes (whole pages) of zeroed read+write memory, from the reserve."""
+        for span in self._reserve:
+            if span[1] >= size:
+                address = span[0]
+                span[0] += size
+                span[1] -= size
+                if not span[1]:
+                    self._reserve.remove(span)
+                return address
+        batch = max(size, RESERVE_PAGES * self.page_size)
+        address = _map(batch, PROT_READ | PROT_WRITE, MAP_POPULATE)
+        if batch > size:
+            self._reserve.append([address + size, batch - size])
+            if len(self._reserve) > 4:          # leftovers too small to be used: drop one
+                self._reserve.sort(key=lambda span: span[1])
+                small = self._reserve.pop(0)
+                _unmap(small[0], small[1])
+        return address
+
+    def _release_reserve(self):
+        reserve, self._reserve = self._reserve, []
+        for address, size in reserve:
+            _unmap(address, size)
 
     def _commit(self, mapping, offset, data):
         if not mapping.sealed:
@@ -250,7 +287,7 @@ class ExecutableMemory:
             mapping.sealed = True
             return
         # Live code on this page: build the new page aside and swap it in atomically.
-        staging = _map(mapping.size, PROT_READ | PROT_WRITE)
+        staging = self._fresh_pages(mapping.size)
         try:
             _copy(staging, mapping.address, mapping.size)
             _write(staging + offset, data)
@@ -285,6 +322,8 @@ class ExecutableMemory:
     def _unmap_mapping(self, mapping):
         self._mappings.discard(mapping)
         _unmap(mapping.address, mapping.size)
+        if not self._mappings:
+            self._release_reserve()      # no code left: every page goes back to the OS
 
     def release_deferred(self):
         """Unmap what was freed while machine code was running (call when none is)."""

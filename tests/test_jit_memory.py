@@ -186,3 +186,23 @@ def test_process_allocator_statistics():
     assert set(stats) == {"bytes_used", "bytes_mapped", "mappings"}
     assert stats["bytes_used"] <= stats["bytes_mapped"]
     assert jit_memory.memory.bytes_mapped == sum(e - s for s, e in jit_memory.memory.mapped_ranges())
+
+
+def test_fresh_pages_come_from_a_read_write_reserve_given_back_with_the_code():
+    m = ExecutableMemory()
+    first = m.place(5000, lambda a: returner(1) + bytes(4994))       # maps a batch
+    assert m._reserve, "the batch's other pages are kept for the next traces"
+    spare, spare_size = m._reserve[0]
+    assert perms_at(spare) == "rw-p"                                # never executable
+    second = m.place(5000, lambda a: returner(2) + bytes(4994))
+    assert second.address == spare                                  # no new mmap
+    small = [m.place(300, lambda a, i=i: returner(i)) for i in range(3)]   # staging copies
+    assert [call(r.address) for r in small] == [0, 1, 2]
+    assert (call(first.address), call(second.address)) == (1, 2)
+    assert_no_writable_executable_mapping()
+    reserve = list(m._reserve)
+    for region in [first, second] + small:
+        region.free()
+    assert m._reserve == [] and m.mapping_count() == 0
+    for address, size in reserve:
+        assert perms_at(address) is None                            # unmapped too
