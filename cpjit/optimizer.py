@@ -1069,6 +1069,9 @@ def get_executors(func_or_code):
 
 def get_stats():
     """The tier-2 counters (``--stats``)."""
+    count = getattr(_state.engine, "count_machine_code_uops", None)
+    if count is not None:
+        _state.stats.uops_jit = count()
     return _state.stats.as_dict(_state)
 
 
@@ -1103,6 +1106,9 @@ class JitEngine:
         self.table = table
         self.interp = uint.InterpEngine(opt_state)
         self.by_address = {}
+        self.uops_at_exits = 0       # estimated uops of the entries that left to tier 1
+        self.uops_of_freed = 0       # loop and linked-exit uops of executors freed since
+        self.live = []               # executors with machine code (their counters count)
 
     def supports(self, name, oparg=0):
         """Whether a uop can run as machine code (the projection ends a trace otherwise)."""
@@ -1136,6 +1142,7 @@ class JitEngine:
         executor.c_executor = c_executor
         executor.linked_from = []
         self.by_address[_address(c_executor)] = executor
+        self.live.append(executor)
         stats.inc("jit_compiled")
         stats.jit_code_bytes += code.size
         return code
@@ -1146,6 +1153,9 @@ class JitEngine:
         executor.jit_code = None
         c_executor = getattr(executor, "c_executor", None)
         if c_executor is not None:
+            self.uops_of_freed += _counted_uops(executor)
+            if executor in self.live:
+                self.live.remove(executor)
             c_executor.valid = 0
             for i in range(len(executor.exits)):
                 c_executor.exits[i].jit_code = _ffi_null()
@@ -1185,6 +1195,14 @@ class JitEngine:
         stats.executions += 1
         return self._run_machine_code(executor, frame)
 
+    def count_machine_code_uops(self):
+        """Uops run as machine code, *estimated from counters* (machine code does not
+        count uops): per executor, ``_JUMP_TO_TOP`` runs x the loop body's length, plus
+        for every exit taken (to tier 1, or through a linked exit into a side trace)
+        the uops from the trace's start up to the uop that exited."""
+        return (self.uops_at_exits + self.uops_of_freed
+                + sum(_counted_uops(ex) for ex in self.live))
+
     def _interpret_side_trace(self, side, f, entry):
         """A side trace without machine code, run by the reference interpreter with the
         guest's true recursion budget (the machine-code headroom taken back meanwhile)."""
@@ -1208,6 +1226,10 @@ class JitEngine:
             record = code.run_frame(f)
             stats.add_time("time_machine_code_s", _perf_counter() - t0)
             stats.inc("jit_entries")
+            owner = self.by_address.get(record.executor)
+            if owner is not None:
+                self.uops_at_exits += _exit_position(owner, record.kind, record.target,
+                                                     record.index, a) + 1
             if record.frame:
                 # The exit is inside calls the machine code inlined: tier-1 frames for
                 # them, as the reference interpreter's _PUSH_FRAME makes.
@@ -1215,7 +1237,6 @@ class JitEngine:
             kind = record.kind
             if kind == a.EXIT_SIDE:
                 stats.exit_taken("side")
-                owner = self.by_address.get(record.executor)
                 if owner is not None and 0 <= record.index < len(owner.exits):
                     exit = owner.exits[record.index]
                     side = exit.executor
@@ -1259,6 +1280,81 @@ class JitEngine:
             if f is not frame:
                 uint._adopt_direct_callee(f, frame)
             return f, record.target
+
+
+# The uops that end a trace's main body (the exit stubs follow it).
+_TERMINATORS = frozenset(["_JUMP_TO_TOP", "_EXIT_TRACE", "_DEOPT", "_ERROR_POP_N",
+                          "_DYNAMIC_EXIT"])
+
+
+def _loop_shape(executor):
+    """(index of the loop's first uop, uops in the loop body) of a trace; (0, 0) when
+    the trace has no _JUMP_TO_TOP."""
+    shape = getattr(executor, "_loop_shape", None)
+    if shape is None:
+        shape = (0, 0)
+        for i, inst in enumerate(executor.trace):
+            if inst.name == "_JUMP_TO_TOP":
+                shape = (inst.jump_target, i - inst.jump_target + 1)
+                break
+            if inst.name in _TERMINATORS:
+                break
+        executor._loop_shape = shape
+    return shape
+
+
+def _exit_position(executor, kind, target, index, a):
+    """The index of the uop that most likely took this exit (the estimate of
+    ``count_machine_code_uops``): for a side exit, the first uop whose jump goes to
+    that exit's stub; otherwise the first uop, from the loop's top, of the instruction
+    at ``target`` that can leave the trace.  Cached per executor."""
+    cache = getattr(executor, "_exit_positions", None)
+    if cache is None:
+        cache = executor._exit_positions = {}
+    key = (kind, target, index)
+    pos = cache.get(key)
+    if pos is not None:
+        return pos
+    trace = executor.trace
+    body = []
+    for i, inst in enumerate(trace):
+        body.append(inst)
+        if inst.name in _TERMINATORS:
+            break
+    pos = len(body) - 1
+    if kind == a.EXIT_SIDE:
+        stubs = [i for i, inst in enumerate(trace)
+                 if inst.name == "_EXIT_TRACE" and inst.exit_index == index]
+        for i, inst in enumerate(body):
+            if stubs and inst.jump_target == stubs[0] and inst.name != "_JUMP_TO_TOP":
+                pos = i
+                break
+    else:
+        top = _loop_shape(executor)[0]
+        leaves = [i for i, inst in enumerate(body) if inst.target == target
+                  and (inst.jump_target or inst.error_target
+                       or inst.name in ("_CHECK_PERIODIC", "_DYNAMIC_EXIT"))]
+        later = [i for i in leaves if i >= top]
+        if later or leaves:
+            pos = (later or leaves)[0]
+    cache[key] = pos
+    return pos
+
+
+def _counted_uops(executor):
+    """Loop iterations and linked-exit hops of one executor, in uops (see
+    ``JitEngine.count_machine_code_uops``)."""
+    c_executor = getattr(executor, "c_executor", None)
+    if c_executor is None:
+        return 0
+    from cpjit import jit
+    a = jit.abi()
+    total = c_executor.iterations * _loop_shape(executor)[1]
+    for i, exit in enumerate(executor.exits):
+        hops = c_executor.exits[i].hops
+        if hops:
+            total += hops * (_exit_position(executor, a.EXIT_SIDE, exit.target, i, a) + 1)
+    return total
 
 
 # Kept equal to the extra room in _CHECK_STACK_SPACE's threshold (tier2_calls.c).

@@ -102,6 +102,8 @@ typedef struct _cpjit_exit {
     int64_t target;                  /* tier-1 byte offset this exit resumes at */
     int64_t temperature;             /* owned by the optimizer (Python); never touched by machine code */
     void *executor;                  /* Python-side bookkeeping (e.g. the side executor's handle) */
+    int64_t hops;                    /* times machine code jumped through this linked exit
+                                        (stats: uops run as machine code) */
 } _cpjit_exit;
 
 /* The C half of an executor (_PyExecutorObject): what machine code reads.
@@ -113,6 +115,8 @@ typedef struct _cpjit_executor {
     int64_t exit_count;
     void *jit_code;                  /* entry of this executor's own machine code */
     void *handle;                    /* Python-side bookkeeping */
+    int64_t iterations;              /* times _JUMP_TO_TOP ran (stats: uops run as
+                                        machine code, estimated from this and the exits) */
     _cpjit_exit exits[];             /* indexed by _JIT_EXIT_INDEX */
 } _cpjit_executor;
 

@@ -84,6 +84,9 @@ def test_hot_calls_run_inlined_in_machine_code(tmp_path, threshold):
     assert exits < 50, stats["exits"]
     assert stats["jit_fallbacks"] == {}
     assert not any(k.startswith("no_stencil _") and "FRAME" in k for k in stats)
+    # Estimated from counters: ~3000 iterations of a loop body of 100+ uops.
+    assert stats["uops_jit"] > 3000 * 50
+    assert stats["uops_machine_code_share"] > 0.9
 
 
 def test_hot_calls_with_loops_only_tier1(tmp_path):

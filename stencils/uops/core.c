@@ -337,8 +337,10 @@ op(_CHECK_PERIODIC, (--)) {
     }
 }
 
-// Jumps to the first uop of the trace.
+// Jumps to the first uop of the trace.  The iteration count (one add to memory)
+// lets the optimizer estimate the uops run as machine code (stats).
 op(_JUMP_TO_TOP, (--)) {
+    CURRENT_EXECUTOR()->iterations++;
     JUMP_TO_TOP();
 }
 
@@ -348,6 +350,7 @@ op(_EXIT_TRACE, (--)) {
     _cpjit_exit *exit = &CURRENT_EXECUTOR()->exits[CURRENT_EXIT_INDEX()];
     void *linked = exit->jit_code;
     if (linked != NULL) {
+        exit->hops++;                     // stats: uops run as machine code
         CPJIT_TAIL_CALL((cpjit_jit_func)linked);
     }
     CPJIT_EXIT_TO_TIER1(CPJIT_EXIT_SIDE, CURRENT_TARGET(), CURRENT_EXIT_INDEX());
