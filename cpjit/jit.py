@@ -582,8 +582,10 @@ class JitCode:
         """The reference layout and patches of this trace at its address."""
         layout = _Layout(self._stencils, self.trace, self.executor_address)
         buffer, patches = _render(layout, self.region.address)
-        if len(buffer) != self.region.size:
-            raise JitError("the reference stitcher disagrees with the stitched trace")
+        if len(buffer) != self.region.size or (
+                not self.region.freed and bytes(buffer) != self.region.read()):
+            raise JitError("the reference stitcher disagrees with the stitched trace "
+                           "(a cpjit.jit_plan bug)")
         self._layout, self._patches = layout, patches
 
     @property
