@@ -26,6 +26,10 @@ cffi, never written down here.
 
 from __future__ import annotations
 
+# Guest programs may rebind or delete builtins (builtins.len = ...); cpjit's own code
+# keeps the ones it saw at import, as tier 1 does.
+__builtins__ = dict(vars(__import__("builtins")))
+
 import collections
 import ctypes
 import dataclasses

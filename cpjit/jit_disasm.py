@@ -6,6 +6,10 @@ capstone (a runtime dependency) is used when importable; otherwise objdump when
 it is on PATH; otherwise a hex dump that still shows boundaries and holes.
 """
 
+# Guest programs may rebind or delete builtins (builtins.len = ...); cpjit's own code
+# keeps the ones it saw at import, as tier 1 does.
+__builtins__ = dict(vars(__import__("builtins")))
+
 import os
 import shutil
 import subprocess

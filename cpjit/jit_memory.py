@@ -31,6 +31,10 @@ object and, with the staging scheme above, no live code page changes state).
 Machine code itself is *never* called through cffi (see cpjit.jit).
 """
 
+# Guest programs may rebind or delete builtins (builtins.len = ...); cpjit's own code
+# keeps the ones it saw at import, as tier 1 does.
+__builtins__ = dict(vars(__import__("builtins")))
+
 import dataclasses
 import os
 import threading

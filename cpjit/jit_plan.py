@@ -38,6 +38,10 @@ stencil, at addresses near, below and far from libpython).
 
 from __future__ import annotations
 
+# Guest programs may rebind or delete builtins (builtins.len = ...); cpjit's own code
+# keeps the ones it saw at import, as tier 1 does.
+__builtins__ = dict(vars(__import__("builtins")))
+
 import struct
 
 from cpjit import jit_memory

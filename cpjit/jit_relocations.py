@@ -15,6 +15,10 @@ Every result is range-checked: a value that does not fit its field raises
 RelocationRangeError; nothing is truncated silently.
 """
 
+# Guest programs may rebind or delete builtins (builtins.len = ...); cpjit's own code
+# keeps the ones it saw at import, as tier 1 does.
+__builtins__ = dict(vars(__import__("builtins")))
+
 import bisect
 import dataclasses
 import functools

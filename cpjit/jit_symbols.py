@@ -6,6 +6,10 @@ which is in the global symbol namespace together with libc and libm: one
 ``dlsym(RTLD_DEFAULT, name)`` (``ctypes.CDLL(None)``) finds data and functions.
 """
 
+# Guest programs may rebind or delete builtins (builtins.len = ...); cpjit's own code
+# keeps the ones it saw at import, as tier 1 does.
+__builtins__ = dict(vars(__import__("builtins")))
+
 import ctypes
 
 _process = ctypes.CDLL(None)
