@@ -221,3 +221,35 @@ METHOD_CALLS = """
 
 def test_method_calls_in_hot_loop(tmp_path):
     _same_as_python(tmp_path, METHOD_CALLS, 1)
+
+
+CLOSURES_AND_CELLS = """
+    def make(k):
+        def inner(x):
+            return x * k
+        return inner
+
+    f = make(3)
+
+    def cells(x):
+        y = x + 1
+        g = lambda: y * 2        # a new function per call: a generic _CALL, deopts
+        return g()
+
+    t = 0
+    for i in range(2000):
+        t += f(i) + cells(i)
+        if i == 1500:
+            try:
+                f(None)
+            except TypeError as e:
+                print(e)
+    print(t)
+"""
+
+
+@pytest.mark.parametrize("threshold", [1, None])
+def test_closure_and_cell_callees(tmp_path, threshold):
+    # inner's free variable (_COPY_FREE_VARS reads the inlined frame's f_func) and
+    # cells' cell (_MAKE_CELL) in frames made by machine code.
+    _same_as_python(tmp_path, CLOSURES_AND_CELLS, threshold)
