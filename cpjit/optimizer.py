@@ -27,6 +27,7 @@ from builtins import (  # noqa: E402,A004
     int, set, issubclass, reversed, map, filter, abs, hash, exec, compile, open,
 )
 
+import os as _os
 import sys
 import weakref
 from time import perf_counter as _perf_counter
@@ -351,7 +352,16 @@ def _PyOptimizer_Optimize(opt, frame, start, src, chain_depth):
     info = _tier1().get_code_info(frame.code)
     if progress_needed and src is not None and not has_space_for_executor(info, src):
         return None
-    executor = opt.optimize_trace(frame, start, src, progress_needed)
+    try:
+        executor = opt.optimize_trace(frame, start, src, progress_needed)
+    except Exception as error:
+        # A bug in tier 2 must never reach the guest program: tier 1 goes on with the
+        # loop, which is always correct. Counted in --stats; CPJIT_INTERNAL_ERRORS=raise
+        # (used by cpjit's own tests) lets it propagate instead.
+        if _os.environ.get("CPJIT_INTERNAL_ERRORS") == "raise":
+            raise
+        _state.stats.inc("internal_error %s" % type(error).__name__)
+        return None
     if executor is None:
         return None
     if progress_needed and src is not None:
@@ -412,6 +422,9 @@ def get_uop_optimizer():
 
 def enable(config):
     """Switch tier 2 on as ``config.tier2`` says ("interp" or "jit"); called by cpjit exec."""
+    # Import every tier-2 module now, before the program runs: a program may delete or
+    # rebind builtins, and a module imported later would see its builtins, not ours.
+    from cpjit import analysis, dis  # noqa: F401
     _state.config = config
     _state.engine = make_engine(config)
     _stats.install(_state.stats, config)

@@ -181,8 +181,9 @@ def describe_mode(mode, stats):
 # Mismatches seen and reported to the owners of tier 1 / tier 2 (see the issue notes),
 # as {program: {mode or "*": reason}}. They run and are reported as xfail (XPASS once
 # fixed), so the suite stays usable while the bugs are open. Delete an entry when fixed.
-_HOST_BUILTINS = ("tier 2 (traced, threshold 1): cpjit's own code imports 'zip' from builtins "
-                  "after the program deleted it (ImportError raised in the program)")
+_HOST_BUILTINS = ("tier 2 (traced, threshold 1): after the program deletes builtins, a "
+                  "function-level 'from cpjit import ...' in tier 2's run path goes through "
+                  "importlib, whose own builtins are gone (NameError raised in the program)")
 KNOWN_MISMATCHES = {
     "71_builtins_deleted.py": {"tier2-interp-traced": _HOST_BUILTINS,
                                "tier2-jit-traced": _HOST_BUILTINS},
