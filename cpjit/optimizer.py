@@ -358,7 +358,7 @@ def _PyOptimizer_Optimize(opt, frame, start, src, chain_depth):
         # A bug in tier 2 must never reach the guest program: tier 1 goes on with the
         # loop, which is always correct. Counted in --stats; CPJIT_INTERNAL_ERRORS=raise
         # (used by cpjit's own tests) lets it propagate instead.
-        if _os.environ.get("CPJIT_INTERNAL_ERRORS") == "raise":
+        if _RAISE_INTERNAL_ERRORS:
             raise
         _state.stats.inc("internal_error %s" % type(error).__name__)
         return None
@@ -368,6 +368,10 @@ def _PyOptimizer_Optimize(opt, frame, start, src, chain_depth):
         insert_executor(info, src, executor)
     executor.chain_depth = chain_depth
     return executor
+
+
+# Read once: the guest may have broken os.environ's helpers (deleted builtins) by then.
+_RAISE_INTERNAL_ERRORS = _os.environ.get("CPJIT_INTERNAL_ERRORS") == "raise"
 
 
 def has_space_for_executor(info, offset):
