@@ -949,12 +949,21 @@ def _call(f, inst, st):
         # read their caller's frame (locals(), super(), sys._getframe, ...).
         return inst.jump_target
     kwnames = st.kwnames
-    if kwnames:
-        st.kwnames = None
-        k = len(kwnames)
-        result = func(*args[:-k], **dict(zip(kwnames, args[-k:])))
-    else:
-        result = func(*args)
+    # The callee sees one level less than this body has, as tier 1's CALL gives a
+    # native callee (ceval._SLACK; the body runs with the room of a tier-1 handler).
+    cell = st.rcell
+    if cell is not None:
+        cell.value -= 1
+    try:
+        if kwnames:
+            st.kwnames = None
+            k = len(kwnames)
+            result = func(*args[:-k], **dict(zip(kwnames, args[-k:])))
+        else:
+            result = func(*args)
+    finally:
+        if cell is not None:
+            cell.value += 1
     s[-n - 2:] = [result]
 
 
@@ -1052,8 +1061,12 @@ def _check_stack_space(f, inst, st):
     # is left to tier 1, which raises RecursionError exactly as CPython would.  (Tier 1
     # accounts for the frames an executor pushed when it adopts them at an exit.)
     cell = st.rcell
-    if cell is not None and cell.value - st.depth <= 60:
+    if cell is not None and cell.value - st.depth <= 60 + RECURSION_HEADROOM:
         return inst.jump_target
+
+
+# Extra recursion budget while InterpEngine runs an executor (see InterpEngine.execute).
+RECURSION_HEADROOM = 50
 
 
 @uop("_INIT_CALL_PY_EXACT_ARGS", pops=lambda n: n + 2)
@@ -1116,6 +1129,99 @@ def _make_cell(f, inst, st):
 @uop("_INTERNAL_INCREMENT_OPT_COUNTER", pops=1)
 def _internal_increment_opt_counter(f, inst, st):
     f.stack.pop().count += 1
+
+
+# ---------------------------------------------------------------- native calls
+
+# Uops whose operation may run guest code natively (a slot such as __add__, __bool__,
+# __getitem__, a property, a builtin calling back into Python). While InterpEngine runs,
+# the recursion count has RECURSION_HEADROOM of extra room; these uops give it back, less
+# the host frames between tier 1's ENTER_EXECUTOR handler and the uop body, so natively
+# run guest code meets the limit where tier 1's handlers (hence CPython) would.
+_NATIVE_UOPS = ("_LOAD_ATTR", "_LOAD_METHOD", "_STORE_ATTR", "_DELETE_ATTR",
+                "_BINARY_OP", "_COMPARE_OP", "_CONTAINS_OP", "_UNARY_POSITIVE",
+                "_UNARY_NEGATIVE", "_UNARY_INVERT", "_UNARY_NOT", "_TO_BOOL",
+                "_GUARD_IS_TRUE_POP", "_GUARD_IS_FALSE_POP", "_GUARD_IS_TRUE",
+                "_GUARD_IS_FALSE", "_GET_ITER", "_FOR_ITER_TIER_TWO", "_GET_LEN",
+                "_BINARY_SUBSCR", "_STORE_SUBSCR", "_DELETE_SUBSCR", "_CALL_LEN",
+                "_CALL_ISINSTANCE", "_FORMAT_VALUE", "_UNPACK_SEQUENCE", "_UNPACK_EX",
+                "_CALL")
+
+# Host frames from InterpEngine.execute (excluded) to a wrapped uop's body (included):
+# _timed_execute, _execute, run, the wrapper, the body.
+_FRAMES_EXECUTE_TO_UOP = 5
+
+# Host frames from tier 1's handler (excluded) to InterpEngine.execute (included) when
+# the frames cannot be walked: op_ENTER_EXECUTOR -> Executor.execute -> here.
+_DEFAULT_FRAMES_ABOVE_HANDLER = 2
+
+
+def _host_frames_above_handler():
+    """Python frames between the tier-1 handler that entered the executor and the
+    caller of this function (included): ENTER_EXECUTOR is reached from tier 1's loop
+    directly, or through the back-edge handler that has just optimized."""
+    loop_code = _tier1_loop_code()
+    getframe = _real_getframe()
+    if loop_code is None or getframe is None:
+        return _DEFAULT_FRAMES_ABOVE_HANDLER
+    fr = getframe(2)     # the caller's caller
+    n = 1
+    while fr is not None and n < 30:
+        if fr.f_code is loop_code:
+            return n - 1
+        fr = fr.f_back
+        n += 1
+    return _DEFAULT_FRAMES_ABOVE_HANDLER
+
+
+_TIER1_LOOP = []
+
+
+def _tier1_loop_code():
+    if not _TIER1_LOOP:
+        try:
+            from cpjit.interpreter import ceval
+            _TIER1_LOOP.append(ceval._run.__code__)
+        except (ImportError, AttributeError):
+            _TIER1_LOOP.append(None)
+    return _TIER1_LOOP[0]
+
+
+def _real_getframe():
+    """The interpreter's own ``sys._getframe`` (tier 1 replaces the public one)."""
+    try:
+        from cpjit.interpreter.introspect import _real_getframe as getframe
+    except ImportError:
+        getframe = sys._getframe
+    return getframe
+
+
+def _with_native_budget(impl):
+    """Run ``impl`` with the engine's recursion headroom taken back (see _NATIVE_UOPS)."""
+
+    def native_uop(f, inst, st):
+        cell = st.rcell
+        if cell is None:
+            return impl(f, inst, st)
+        debt = st.native_debt
+        cell.value -= debt
+        try:
+            return impl(f, inst, st)
+        finally:
+            cell.value += debt
+    native_uop.__name__ = impl.__name__
+    native_uop.__doc__ = impl.__doc__
+    return native_uop
+
+
+def _wrap_native_uops():
+    for name in _NATIVE_UOPS:
+        d = UOP_DEFS.get(name)
+        if d is not None:
+            d.impl = _with_native_budget(d.impl)
+
+
+_wrap_native_uops()
 
 
 def uop_flags(name):
@@ -1199,7 +1305,8 @@ class RunState:
     """What one entry into tier 2 needs besides the frame (the ``tstate`` of a run)."""
 
     __slots__ = ("executor", "frame", "kwnames", "error", "uops_executed", "depth",
-                 "pending_frame", "new_frame", "periodic_hook", "tracing", "rcell")
+                 "pending_frame", "new_frame", "periodic_hook", "tracing", "rcell",
+                 "native_debt")
 
     def __init__(self, new_frame, periodic_hook=None, rcell=None):
         self.executor = None
@@ -1213,6 +1320,7 @@ class RunState:
         self.periodic_hook = periodic_hook
         self.tracing = _tracing
         self.rcell = rcell      # tier 1's alias of tstate->recursion_remaining
+        self.native_debt = 0    # recursion room the native uops give back (_NATIVE_UOPS)
 
 
 def _tracing():
@@ -1247,13 +1355,30 @@ class InterpEngine:
 
     def execute(self, executor, frame):
         """ENTER_EXECUTOR for the reference interpreter (timed for the stats)."""
+        cell = getattr(frame, "rcell", None)
+        if cell is None:
+            return self._timed_execute(executor, frame)
+        # This engine's own host frames and calls (the uop loop, the uop functions, the
+        # timer, side-trace projection) are not guest frames: near the guest's recursion
+        # limit they get room, as machine code does (optimizer._JIT_RECURSION_HEADROOM).
+        # _CHECK_STACK_SPACE's threshold includes it, so guest calls still go to tier 1
+        # and hit CPython's limit there; uops that may run guest code natively take it
+        # back (_NATIVE_UOPS).
+        cell.value += RECURSION_HEADROOM
+        try:
+            debt = RECURSION_HEADROOM - _host_frames_above_handler() - _FRAMES_EXECUTE_TO_UOP
+            return self._timed_execute(executor, frame, debt)
+        finally:
+            cell.value -= RECURSION_HEADROOM
+
+    def _timed_execute(self, executor, frame, native_debt=0):
         t0 = _perf_counter()
         try:
-            return self._execute(executor, frame)
+            return self._execute(executor, frame, native_debt)
         finally:
             self.opt_state.stats.add_time("time_tier2_interp_s", _perf_counter() - t0)
 
-    def _execute(self, executor, frame):
+    def _execute(self, executor, frame, native_debt=0):
         from cpjit import optimizer
         stats = self.opt_state.stats
         if _tracing():
@@ -1263,6 +1388,7 @@ class InterpEngine:
         if not executor.is_valid():
             return frame, executor.start_offset
         state = RunState(_new_callee_frame, rcell=getattr(frame, "rcell", None))
+        state.native_debt = native_debt
         state.kwnames = getattr(frame, "kwnames", None)
         lltrace = optimizer._config().lltrace
         stats.executions += 1
