@@ -537,17 +537,29 @@ uop("_COMPARE_OP_STR", pops=2)(_compare)
 
 # ---------------------------------------------------------------- branches
 
-def _truth(value):
+def _truth(value, st):
     if value is True:
         return True
     if value is False:
         return False
-    return bool(value)      # may raise: the guard's error path pops the value
+    cell = st.rcell
+    if cell is None or type(value) in _PLAIN_TYPES:
+        return bool(value)      # may raise: the guard's error path pops the value
+    # __bool__/__len__ may be guest code: give it a body's count (this is one frame more)
+    cell.value += 1
+    try:
+        return bool(value)
+    finally:
+        cell.value -= 1
+
+
+# Builtin types whose truth value never runs Python code.
+_PLAIN_TYPES = frozenset((int, float, complex, bool, str, bytes, type(None)))
 
 
 @uop("_GUARD_IS_TRUE_POP", HAS_EXIT | HAS_ERROR, pops=1)
 def _guard_is_true_pop(f, inst, st):
-    flag = _truth(f.stack[-1])
+    flag = _truth(f.stack[-1], st)
     f.stack.pop()
     if not flag:
         return inst.jump_target
@@ -555,7 +567,7 @@ def _guard_is_true_pop(f, inst, st):
 
 @uop("_GUARD_IS_FALSE_POP", HAS_EXIT | HAS_ERROR, pops=1)
 def _guard_is_false_pop(f, inst, st):
-    flag = _truth(f.stack[-1])
+    flag = _truth(f.stack[-1], st)
     f.stack.pop()
     if flag:
         return inst.jump_target
@@ -591,13 +603,13 @@ def _to_bool_bool(f, inst, st):
 # instruction in tier 1), then the projection adds _POP_TOP on the fall-through path.
 @uop("_GUARD_IS_TRUE", HAS_DEOPT | HAS_ERROR | ERROR_NO_POP)
 def _guard_is_true(f, inst, st):
-    if not _truth(f.stack[-1]):
+    if not _truth(f.stack[-1], st):
         return inst.jump_target
 
 
 @uop("_GUARD_IS_FALSE", HAS_DEOPT | HAS_ERROR | ERROR_NO_POP)
 def _guard_is_false(f, inst, st):
-    if _truth(f.stack[-1]):
+    if _truth(f.stack[-1], st):
         return inst.jump_target
 
 
@@ -950,7 +962,7 @@ def _call(f, inst, st):
         return inst.jump_target
     kwnames = st.kwnames
     # The callee sees one level less than this body has, as tier 1's CALL gives a
-    # native callee (ceval._SLACK; the body runs with the room of a tier-1 handler).
+    # native callee (ceval._SLACK; uop bodies run with a tier-1 handler's count).
     cell = st.rcell
     if cell is not None:
         cell.value -= 1
@@ -1061,11 +1073,14 @@ def _check_stack_space(f, inst, st):
     # is left to tier 1, which raises RecursionError exactly as CPython would.  (Tier 1
     # accounts for the frames an executor pushed when it adopts them at an exit.)
     cell = st.rcell
-    if cell is not None and cell.value - st.depth <= 60 + RECURSION_HEADROOM:
+    # (Uop bodies run with the count of a tier-1 handler: RECURSION_HEADROOM is taken
+    # back while the uops run, see InterpEngine.execute.)
+    if cell is not None and cell.value - st.depth <= 60:
         return inst.jump_target
 
 
-# Extra recursion budget while InterpEngine runs an executor (see InterpEngine.execute).
+# Extra recursion budget of the engine's own code while it runs an executor (see
+# InterpEngine.execute).
 RECURSION_HEADROOM = 50
 
 
@@ -1131,25 +1146,11 @@ def _internal_increment_opt_counter(f, inst, st):
     f.stack.pop().count += 1
 
 
-# ---------------------------------------------------------------- native calls
+# ---------------------------------------------------------------- recursion budget
 
-# Uops whose operation may run guest code natively (a slot such as __add__, __bool__,
-# __getitem__, a property, a builtin calling back into Python). While InterpEngine runs,
-# the recursion count has RECURSION_HEADROOM of extra room; these uops give it back, less
-# the host frames between tier 1's ENTER_EXECUTOR handler and the uop body, so natively
-# run guest code meets the limit where tier 1's handlers (hence CPython) would.
-_NATIVE_UOPS = ("_LOAD_ATTR", "_LOAD_METHOD", "_STORE_ATTR", "_DELETE_ATTR",
-                "_BINARY_OP", "_COMPARE_OP", "_CONTAINS_OP", "_UNARY_POSITIVE",
-                "_UNARY_NEGATIVE", "_UNARY_INVERT", "_UNARY_NOT", "_TO_BOOL",
-                "_GUARD_IS_TRUE_POP", "_GUARD_IS_FALSE_POP", "_GUARD_IS_TRUE",
-                "_GUARD_IS_FALSE", "_GET_ITER", "_FOR_ITER_TIER_TWO", "_GET_LEN",
-                "_BINARY_SUBSCR", "_STORE_SUBSCR", "_DELETE_SUBSCR", "_CALL_LEN",
-                "_CALL_ISINSTANCE", "_FORMAT_VALUE", "_UNPACK_SEQUENCE", "_UNPACK_EX",
-                "_CALL")
-
-# Host frames from InterpEngine.execute (excluded) to a wrapped uop's body (included):
-# _timed_execute, _execute, run, the wrapper, the body.
-_FRAMES_EXECUTE_TO_UOP = 5
+# Host frames from InterpEngine.execute (excluded) to a uop's body (included):
+# _timed_execute, _execute, run, the body.
+_FRAMES_EXECUTE_TO_UOP = 4
 
 # Host frames from tier 1's handler (excluded) to InterpEngine.execute (included) when
 # the frames cannot be walked: op_ENTER_EXECUTOR -> Executor.execute -> here.
@@ -1194,34 +1195,6 @@ def _real_getframe():
     except ImportError:
         getframe = sys._getframe
     return getframe
-
-
-def _with_native_budget(impl):
-    """Run ``impl`` with the engine's recursion headroom taken back (see _NATIVE_UOPS)."""
-
-    def native_uop(f, inst, st):
-        cell = st.rcell
-        if cell is None:
-            return impl(f, inst, st)
-        debt = st.native_debt
-        cell.value -= debt
-        try:
-            return impl(f, inst, st)
-        finally:
-            cell.value += debt
-    native_uop.__name__ = impl.__name__
-    native_uop.__doc__ = impl.__doc__
-    return native_uop
-
-
-def _wrap_native_uops():
-    for name in _NATIVE_UOPS:
-        d = UOP_DEFS.get(name)
-        if d is not None:
-            d.impl = _with_native_budget(d.impl)
-
-
-_wrap_native_uops()
 
 
 def uop_flags(name):
@@ -1283,7 +1256,14 @@ def run(state, frame, executor, lltrace=0):
                 f.lasti = inst.error_ip
                 inst = stub
             state.kwnames = None
-            exc.__traceback__ = strip_internal_traceback(exc.__traceback__)
+            cell = state.rcell     # room for the host's own work (the uops' budget is low)
+            if cell is not None:
+                cell.value += state.native_debt
+            try:
+                exc.__traceback__ = strip_internal_traceback(exc.__traceback__)
+            finally:
+                if cell is not None:
+                    cell.value -= state.native_debt
             state.error = exc
             return f, inst
         if r is None:
@@ -1320,7 +1300,7 @@ class RunState:
         self.periodic_hook = periodic_hook
         self.tracing = _tracing
         self.rcell = rcell      # tier 1's alias of tstate->recursion_remaining
-        self.native_debt = 0    # recursion room the native uops give back (_NATIVE_UOPS)
+        self.native_debt = 0    # recursion room taken back while uops run (execute)
 
 
 def _tracing():
@@ -1358,12 +1338,13 @@ class InterpEngine:
         cell = getattr(frame, "rcell", None)
         if cell is None:
             return self._timed_execute(executor, frame)
-        # This engine's own host frames and calls (the uop loop, the uop functions, the
-        # timer, side-trace projection) are not guest frames: near the guest's recursion
-        # limit they get room, as machine code does (optimizer._JIT_RECURSION_HEADROOM).
-        # _CHECK_STACK_SPACE's threshold includes it, so guest calls still go to tier 1
-        # and hit CPython's limit there; uops that may run guest code natively take it
-        # back (_NATIVE_UOPS).
+        # This engine's own host frames and calls (the timer, exits, side-trace
+        # projection) are not guest frames: near the guest's recursion limit they get
+        # room, as machine code does (optimizer._JIT_RECURSION_HEADROOM). While uops
+        # run, the room is taken back less the host frames between tier 1's handler and
+        # a uop body: a body sees the count a tier-1 handler would (guest code run
+        # natively meets CPython's limit; _CHECK_STACK_SPACE leaves calls near it to
+        # tier 1, which raises RecursionError as CPython does).
         cell.value += RECURSION_HEADROOM
         try:
             debt = RECURSION_HEADROOM - _host_frames_above_handler() - _FRAMES_EXECUTE_TO_UOP
@@ -1394,8 +1375,16 @@ class InterpEngine:
         stats.executions += 1
         current = executor
         f = frame
+        cell = state.rcell
         while True:
-            f, stub = run(state, f, current, lltrace)
+            if cell is None:
+                f, stub = run(state, f, current, lltrace)
+            else:
+                cell.value -= native_debt
+                try:
+                    f, stub = run(state, f, current, lltrace)
+                finally:
+                    cell.value += native_debt
             name = stub.name
             if name == "_EXIT_TRACE":
                 exit = stub.operand
