@@ -42,6 +42,10 @@ TRACE_STACK_SIZE = 5
 CONFIDENCE_RANGE = 1000
 CONFIDENCE_CUTOFF = 333
 MAX_CHAIN_DEPTH = 4
+# A hard bound on how long a chain of side traces may grow (cpjit's own: CPython relies
+# on the progress-making side trace inserted in the bytecode; when no such trace can be
+# reused, an exit this deep goes back to tier 1 instead of growing the chain).
+MAX_CHAIN_LENGTH = 2 * MAX_CHAIN_DEPTH
 MAX_EXECUTORS_SIZE = 256
 
 BLOOM_FILTER_WORDS = 8      # 256 bits
@@ -112,13 +116,16 @@ class UopInstruction:
 class ExitData:
     """A side exit (``_PyExitData``): target, temperature, the linked side executor."""
 
-    __slots__ = ("target", "temperature", "executor", "index", "owner")
+    __slots__ = ("target", "temperature", "executor", "index", "owner", "guard_at_target")
 
     def __init__(self, target, index, owner, threshold):
         self.target = target
         self.index = index
         self.owner = owner
         self.executor = None
+        # Some guard of the instruction at ``target`` itself jumps here (a type guard:
+        # re-running that instruction specialized would fail the same way).
+        self.guard_at_target = False
         self.temperature = [max(threshold, 1) - 1, 0]   # backoff: value, exponent
 
     def __repr__(self):
@@ -179,6 +186,9 @@ class Executor:
         self.code = None                  # the code object it is inserted in
         self.info = None
         self.chain_depth = 0
+        self.chain_length = 0             # side traces from the loop's trace to this one
+        self.anchor_key = None            # (id(code), offset) when a reusable side trace
+        self.anchor_code = None
         self.jit_code = None
         self.start_offset = trace[0].target if trace else 0
 
@@ -271,6 +281,9 @@ class _OptimizerState:
     def __init__(self):
         self.optimizer = None
         self.executors = []               # every linked executor (``link_executor``)
+        # Progress-making side traces by (id(code), byte offset): what CPython finds as
+        # the ENTER_EXECUTOR it inserted at the exit's target (see side_exit_optimize).
+        self.side_anchors = {}
         self.config = None
         self.engine = None
         self.stats = _stats.Tier2Stats()
@@ -345,10 +358,14 @@ class CounterOptimizer(Optimizer):
         return CounterExecutor(trace, [], BloomFilter(), _Watches(), self)
 
 
-def _PyOptimizer_Optimize(opt, frame, start, src, chain_depth):
-    """``_PyOptimizer_Optimize``: chain depth, progress, insertion at the instruction."""
+def _PyOptimizer_Optimize(opt, frame, start, src, chain_depth, despecialize_first=False):
+    """``_PyOptimizer_Optimize``: chain depth, progress, insertion at the instruction.
+
+    ``despecialize_first`` (side traces only) asks for the first instruction's generic
+    form whatever the chain depth; see ``side_exit_optimize``.
+    """
     chain_depth %= MAX_CHAIN_DEPTH
-    progress_needed = chain_depth == 0
+    progress_needed = chain_depth == 0 or (despecialize_first and src is None)
     info = _tier1().get_code_info(frame.code)
     if progress_needed and src is not None and not has_space_for_executor(info, src):
         return None
@@ -366,6 +383,7 @@ def _PyOptimizer_Optimize(opt, frame, start, src, chain_depth):
         return None
     if progress_needed and src is not None:
         insert_executor(info, src, executor)
+    executor.made_progress = progress_needed
     executor.chain_depth = chain_depth
     return executor
 
@@ -946,6 +964,12 @@ def make_executor_from_uops(buffer, dependencies, watches, optimizer):
             exits.append(exit)
             inst.operand = exit
             inst.exit_index = exit.index
+    for inst in buffer:
+        if inst.format == "jump" and buffer[inst.jump_target].name == "_EXIT_TRACE" and \
+                uint.uop_flags(inst.name) & uint.HAS_EXIT:
+            stub = buffer[inst.jump_target]
+            if (inst.error_ip if inst.error_ip is not None else inst.target) == stub.target:
+                stub.operand.guard_at_target = True
     buffer[0].operand = executor
     executor.start_offset = buffer[0].target
     if _config().lltrace >= 2:
@@ -1041,6 +1065,11 @@ def executor_clear(executor):
     for exit in executor.exits:
         exit.executor = None
     executor_detach(executor)
+    if executor.anchor_key is not None:
+        if _state.side_anchors.get(executor.anchor_key) is executor:
+            del _state.side_anchors[executor.anchor_key]
+        executor.anchor_key = None
+        executor.anchor_code = None
     if executor.jit_code is not None:
         _state.engine.free(executor)
 
@@ -1093,16 +1122,68 @@ def get_stats():
 
 
 def side_exit_optimize(exit, frame):
-    """A hot side exit: project a side trace at the exit's target (``_EXIT_TRACE`` tier 2)."""
+    """A hot side exit: the executor it links to (``_EXIT_TRACE`` in tier 2), or None.
+
+    As in CPython, a chain of side traces ends in one that must make progress (chain
+    depth 0 modulo ``MAX_CHAIN_DEPTH``); CPython inserts that one in the bytecode at the
+    exit's target, so every later exit there finds its ENTER_EXECUTOR and links to it
+    instead of growing the chain.  cpjit installs executors on back edges only, so such
+    traces are kept in ``side_anchors`` and found there.  Two cpjit-specific rules:
+
+    - A guard of the target instruction itself failed (``exit.guard_at_target``): tier 1
+      does not re-specialize after a tier-2 exit (and the machine-code guards are
+      stricter than 3.11's specializations: compact ints), so the profile would choose
+      the same failing guard again; the side trace starts with the generic form, as
+      CPython's trace would after tier 1 de-specialized the instruction.
+    - ``MAX_CHAIN_LENGTH`` bounds a chain that never finds a reusable trace: the exit
+      then stays an exit to tier 1.
+    """
     opt = _state.optimizer
     if opt is None or isinstance(opt, NeverOptimizer):
         return None
-    depth = exit.owner.chain_depth + 1
-    executor = _PyOptimizer_Optimize(opt, frame, exit.target, None, depth)
-    if executor is not None:
-        exit.executor = executor
-        _state.stats.inc("side_traces")
+    owner = exit.owner
+    key = (id(frame.code), exit.target)
+    anchor = _state.side_anchors.get(key)
+    if anchor is not None and anchor.valid and anchor.anchor_code is frame.code:
+        exit.executor = anchor
+        _state.stats.inc("side_traces_reused")
+        return anchor
+    length = getattr(owner, "chain_length", 0) + 1
+    if length > MAX_CHAIN_LENGTH:
+        _state.stats.inc("side_chain_too_long")
+        return None
+    executor = _PyOptimizer_Optimize(opt, frame, exit.target, None, owner.chain_depth + 1,
+                                     despecialize_first=exit.guard_at_target)
+    if executor is None:
+        return None
+    executor.chain_length = length
+    if getattr(executor, "made_progress", False) and _progresses_before_reentry(executor):
+        old = _state.side_anchors.get(key)
+        if old is None or not old.valid:
+            _state.side_anchors[key] = executor
+            executor.anchor_key = key
+            executor.anchor_code = frame.code      # keeps id(code) from being reused
+    exit.executor = executor
+    _state.stats.inc("side_traces")
     return executor
+
+
+def _progresses_before_reentry(executor):
+    """Whether linking exits at the trace's own start back into it is safe: no side exit
+    to that offset is taken before the trace's first periodic check (else a linked
+    exit could spin in machine code with no eval-breaker check and no progress)."""
+    trace = executor.trace
+    start = executor.start_offset
+    for inst in trace[1:]:
+        if inst.name == "_CHECK_PERIODIC":
+            return True
+        if inst.format == "jump" and inst.jump_target and \
+                trace[inst.jump_target].name == "_EXIT_TRACE" and \
+                trace[inst.jump_target].target == start:
+            return False
+        if uint.is_terminator(inst.name):
+            return True
+    return True
 
 
 # ----------------------------------------------------------------------------- the JIT
