@@ -453,6 +453,8 @@ def install_guest_frame_hooks():
     _installed.append(True)
     sys._getframe = guest_getframe
     warnings.warn = guest_warn
+    from . import tracehooks
+    tracehooks.install()
 
 
 def _currentframe(f, args, kwnames, n, index):
