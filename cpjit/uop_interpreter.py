@@ -1161,9 +1161,10 @@ def _host_frames_above_handler():
     """Python frames between the tier-1 handler that entered the executor and the
     caller of this function (included): ENTER_EXECUTOR is reached from tier 1's loop
     directly, or through the back-edge handler that has just optimized."""
-    loop_code = _tier1_loop_code()
-    getframe = _real_getframe()
-    if loop_code is None or getframe is None:
+    if not _TIER1_LOOP:
+        _find_tier1_loop()
+    loop_code, getframe = _TIER1_LOOP
+    if loop_code is None:
         return _DEFAULT_FRAMES_ABOVE_HANDLER
     fr = getframe(2)     # the caller's caller
     n = 1
@@ -1175,26 +1176,20 @@ def _host_frames_above_handler():
     return _DEFAULT_FRAMES_ABOVE_HANDLER
 
 
-_TIER1_LOOP = []
+_TIER1_LOOP = []     # [tier 1's loop code object or None, the real sys._getframe]
 
 
-def _tier1_loop_code():
-    if not _TIER1_LOOP:
-        try:
-            from cpjit.interpreter import ceval
-            _TIER1_LOOP.append(ceval._run.__code__)
-        except (ImportError, AttributeError):
-            _TIER1_LOOP.append(None)
-    return _TIER1_LOOP[0]
-
-
-def _real_getframe():
-    """The interpreter's own ``sys._getframe`` (tier 1 replaces the public one)."""
+def _find_tier1_loop():
     try:
+        from cpjit.interpreter import ceval
+        loop_code = ceval._run.__code__
+    except (ImportError, AttributeError):
+        loop_code = None
+    try:    # the interpreter's own sys._getframe (tier 1 replaces the public one)
         from cpjit.interpreter.introspect import _real_getframe as getframe
     except ImportError:
         getframe = sys._getframe
-    return getframe
+    _TIER1_LOOP[:] = [loop_code, getframe]
 
 
 def uop_flags(name):
@@ -1325,6 +1320,7 @@ class InterpEngine:
 
     def __init__(self, opt_state):
         self.opt_state = opt_state
+        _find_tier1_loop()     # now, not at the first run (guest code may break imports)
 
     def compile(self, executor):
         """Nothing to compile: the trace is run as it is."""
