@@ -559,13 +559,23 @@ def _hot_backedge(f, target, counter, offset, n):
     """The counter of a back edge reached zero: ask the optimizer (``_PyOptimizer_Optimize``)."""
     f.lasti = offset
     f.ip = target
-    installed = _optimizer.optimize(f, target * 2, offset, chain_depth=0)
     info = f.info
-    if installed and info.instructions[offset // 2][0] == ENTER_EXECUTOR:
-        counter[:] = prof.initial_backoff(config.current.backedge_threshold)
+    # The optimizer and the counter bookkeeping are the interpreter's own calls, not the
+    # guest's: at the recursion limit they must not raise RecursionError.
+    cell = f.rcell
+    cell.value += _HEADROOM
+    try:
+        installed = _optimizer.optimize(f, target * 2, offset, chain_depth=0)
+        installed = installed and info.instructions[offset // 2][0] == ENTER_EXECUTOR
+        if installed:
+            counter[:] = prof.initial_backoff(config.current.backedge_threshold)
+        else:
+            prof.restart_backoff(counter)
+    finally:
+        cell.value -= _HEADROOM
+    if installed:
         h, arg, nxt = info.dispatch[offset // 2]
         return h(f, arg, nxt)
-    prof.restart_backoff(counter)
     return target
 
 
