@@ -116,7 +116,8 @@ class UopInstruction:
 class ExitData:
     """A side exit (``_PyExitData``): target, temperature, the linked side executor."""
 
-    __slots__ = ("target", "temperature", "executor", "index", "owner", "guard_at_target")
+    __slots__ = ("target", "temperature", "executor", "index", "owner", "guard_at_target",
+                 "after_periodic")
 
     def __init__(self, target, index, owner, threshold):
         self.target = target
@@ -126,6 +127,9 @@ class ExitData:
         # Some guard of the instruction at ``target`` itself jumps here (a type guard:
         # re-running that instruction specialized would fail the same way).
         self.guard_at_target = False
+        # The trace's own closing exit, right after a back edge's _CHECK_PERIODIC: the
+        # only exit that machine code may link straight to the loop executor there.
+        self.after_periodic = False
         self.temperature = [max(threshold, 1) - 1, 0]   # backoff: value, exponent
 
     def __repr__(self):
@@ -383,7 +387,6 @@ def _PyOptimizer_Optimize(opt, frame, start, src, chain_depth, despecialize_firs
         return None
     if progress_needed and src is not None:
         insert_executor(info, src, executor)
-    executor.made_progress = progress_needed
     executor.chain_depth = chain_depth
     return executor
 
@@ -551,10 +554,14 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
         if op == ENTER_EXECUTOR:
             # Stitch: end here, the exit re-enters through the other executor.  When
             # that executor sits on a back edge, its JUMP_BACKWARD's periodic check is
-            # done here, so that the exit can be linked straight to it.
+            # done here, so that the exit can be linked straight to it.  On a
+            # conditional back edge the check is done whichever way the jump goes (a
+            # harmless extra check when it is not taken): the loop through the link
+            # must not run without one.
             reason = "ENTER_EXECUTOR"
             other = info.executors[oparg]
-            if OPNAME[other.original_opcode] == "JUMP_BACKWARD" and \
+            other_op = OPNAME[other.original_opcode]
+            if (other_op == "JUMP_BACKWARD" or other_op.startswith("POP_JUMP_BACKWARD")) and \
                     (supports is None or supports("_CHECK_PERIODIC")):
                 add("_CHECK_PERIODIC", 0, 0, offset)
                 first = False
@@ -964,6 +971,7 @@ def make_executor_from_uops(buffer, dependencies, watches, optimizer):
             exits.append(exit)
             inst.operand = exit
             inst.exit_index = exit.index
+            exit.after_periodic = i > 0 and buffer[i - 1].name == "_CHECK_PERIODIC"
     for inst in buffer:
         if inst.format == "jump" and buffer[inst.jump_target].name == "_EXIT_TRACE" and \
                 uint.uop_flags(inst.name) & uint.HAS_EXIT:
@@ -1128,7 +1136,11 @@ def side_exit_optimize(exit, frame):
     depth 0 modulo ``MAX_CHAIN_DEPTH``); CPython inserts that one in the bytecode at the
     exit's target, so every later exit there finds its ENTER_EXECUTOR and links to it
     instead of growing the chain.  cpjit installs executors on back edges only, so such
-    traces are kept in ``side_anchors`` and found there.  Two cpjit-specific rules:
+    traces are kept in ``side_anchors`` and found there.  Any side trace qualifies
+    whose exits back to its own start all follow a periodic check
+    (``_progresses_before_reentry``): reusing it can neither spin without progress nor
+    without an eval-breaker check, so a chain often stops at its first trace.
+    Two more cpjit-specific rules:
 
     - A guard of the target instruction itself failed (``exit.guard_at_target``): tier 1
       does not re-specialize after a tier-2 exit (and the machine-code guards are
@@ -1157,7 +1169,7 @@ def side_exit_optimize(exit, frame):
     if executor is None:
         return None
     executor.chain_length = length
-    if getattr(executor, "made_progress", False) and _progresses_before_reentry(executor):
+    if _progresses_before_reentry(executor):
         old = _state.side_anchors.get(key)
         if old is None or not old.valid:
             _state.side_anchors[key] = executor
@@ -1338,9 +1350,14 @@ class JitEngine:
                 if owner is not None and 0 <= record.index < len(owner.exits):
                     exit = owner.exits[record.index]
                     side = exit.executor
-                    if side is None or not side.valid:
+                    if side is not None and not side.valid:
+                        side = None
+                    if side is None and exit.after_periodic:
                         # Stitched to the executor at the exit's target (the trace did
-                        # that back edge's periodic check before this exit).
+                        # that back edge's periodic check just before this exit).  Any
+                        # other exit landing on a loop's back edge (a branch guard's)
+                        # gets a side trace that does the check first: a direct link
+                        # would let a loop spin in machine code with no eval breaker.
                         side = uint.executor_at(f, record.target)
                         if side is not None:
                             exit.executor = side

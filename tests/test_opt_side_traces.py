@@ -78,6 +78,15 @@ def _link_summary(executors):
     return out
 
 
+def _leads_to(executor, loop, links):
+    """``executor`` is ``loop``, or a trace that only does a back edge's periodic check
+    and was linked to ``loop`` (machine code: a branch exit landing on the back edge)."""
+    if executor is loop:
+        return True
+    return any(side is executor and names[1:3] == ["_CHECK_PERIODIC", "_EXIT_TRACE"]
+               and any(t is loop for t in targets) for side, names, targets in links)
+
+
 @pytest.mark.parametrize("mode", ["interp", "jit"])
 def test_int_turning_float_gives_one_generic_side_trace_linked_back(mode):
     n = 3000
@@ -87,15 +96,16 @@ def test_int_turning_float_gives_one_generic_side_trace_linked_back(mode):
     loop = executors[0]
     # One side trace for the permanently failing int guard of ``x += i``: it starts
     # with the generic BINARY_OP (no guard to fail again) and links back to the loop.
-    # (The loop's exhaustion and what follows get one each too: threshold 1.)
+    # (The loop's exhaustion and what follows get one each too: threshold 1; in machine
+    # code the branch exit to the back edge gets a periodic check, one more.)
     starts = [(side.start_offset, names[2]) for side, names, _ in links]
     assert len(starts) == len(set(starts)), starts       # no chain at one offset
-    assert stats["side_traces"] == len(links) <= 3, stats
+    assert stats["side_traces"] == len(links) <= 4, stats
     generic = [(side, targets) for side, names, targets in links
                if names[2] == "_BINARY_OP"]
     assert len(generic) == 1, [names for _, names, _ in links]
     side, targets = generic[0]
-    assert targets == [loop]
+    assert targets and all(_leads_to(t, loop, links) for t in targets), targets
     assert "_JUMP_TO_TOP" not in uop_names(side)
 
 
@@ -115,13 +125,13 @@ def test_branch_flip_chain_ends_in_a_reused_side_trace(mode):
     n = 2000
     result, stats, executors, links = _run(PHASE_CHANGE, "phase_change", n, mode)
     assert result == _plain(PHASE_CHANGE, "phase_change", n)
-    # The chain at the flipped branch's target grows to MAX_CHAIN_DEPTH at most; the
-    # last one makes progress and every later exit there links to it (itself included).
-    at_target = [side for side, _, _ in links if side.start_offset == 70]
-    assert 1 <= len(at_target) <= optimizer.MAX_CHAIN_DEPTH, len(at_target)
-    last = at_target[-1] if at_target[-1].chain_depth == 0 else None
-    assert last is not None, [side.chain_depth for side in at_target]
-    assert any(last in targets for side, _, targets in links)
+    # The side trace at the flipped branch's target runs the else branch and comes back
+    # to the branch only after the back edge's periodic check: its own exit there (and
+    # any other) links to it, so the chain stops at one trace.
+    at_target = [(side, targets) for side, _, targets in links if side.start_offset == 70]
+    assert len(at_target) == 1, at_target
+    side, targets = at_target[0]
+    assert any(t is side for t in targets)
     assert stats["side_traces_reused"] >= 1, stats
 
 
@@ -161,3 +171,37 @@ def test_chain_length_is_bounded_when_nothing_can_be_reused():
     assert optimizer.MAX_CHAIN_LENGTH - 1 <= len(at_target) <= 2 * optimizer.MAX_CHAIN_LENGTH
     assert stats["side_chain_too_long"] >= 1, stats
     assert stats.get("side_traces_reused", 0) == 0, stats
+
+
+NESTED_WHILE = """
+    def nested_hot_inner(n):
+        total = 0
+        for i in range(n):
+            j = 0
+            while j < 50:
+                total += j * i
+                j += 1
+        return total
+"""
+
+
+@pytest.mark.parametrize("source, name, n", [(INT_THEN_FLOAT, "int_then_float", 3000),
+                                             (NESTED_WHILE, "nested_hot_inner", 200)])
+def test_machine_code_links_into_a_loop_only_after_its_periodic_check(source, name, n):
+    """An exit linked straight to a loop's executor is one that did the back edge's
+    _CHECK_PERIODIC just before; other exits landing there (a branch guard's) go
+    through a side trace that does it (no loop through links without an eval-breaker
+    check), and the program still settles in machine code."""
+    with tier2(mode="jit", backedge=1, side_exit=1):
+        if optimizer._state.engine.name != "jit":
+            pytest.skip("no stencil table: the JIT is not available here")
+        g = run_source(source)
+        result = call(g[name], n)
+        stats = optimizer.get_stats()
+        into_loops = [(ex, exit) for ex in optimizer._state.executors for exit in ex.exits
+                      if exit.executor is not None and exit.executor.code_offset is not None]
+        assert into_loops
+        assert all(exit.after_periodic for _, exit in into_loops), \
+            [(uop_names(ex), exit) for ex, exit in into_loops if not exit.after_periodic]
+    assert result == _plain(source, name, n)
+    assert stats["exits"]["side"] < 20, stats
