@@ -464,10 +464,17 @@ def _unary_not(f, inst, st):
 # Specialized arithmetic: the guards exit, the operations cannot fail for the
 # guarded types except where Python itself raises (overflow of float ops does not).
 
+# As the stencils (core.c): an exact int that is *compact* in 3.11 (one 30-bit digit,
+# |v| < 2**30); a big int fails the guard in both engines, so they take the same exits.
+_COMPACT = 1 << 30
+
+
 @uop("_GUARD_BOTH_INT", HAS_EXIT)
 def _guard_both_int(f, inst, st):
     s = f.stack
-    if type(s[-1]) is not int or type(s[-2]) is not int:
+    left, right = s[-2], s[-1]
+    if type(left) is not int or type(right) is not int or \
+            not -_COMPACT < left < _COMPACT or not -_COMPACT < right < _COMPACT:
         return inst.jump_target
 
 
@@ -487,7 +494,8 @@ def _guard_both_unicode(f, inst, st):
 
 @uop("_GUARD_TOS_INT", HAS_EXIT)
 def _guard_tos_int(f, inst, st):
-    if type(f.stack[-1]) is not int:
+    value = f.stack[-1]
+    if type(value) is not int or not -_COMPACT < value < _COMPACT:
         return inst.jump_target
 
 
