@@ -54,7 +54,7 @@ def format_executor(executor, machine_code=True):
 
 def all_executors():
     """Every live executor: installed ones and the side traces linked from them."""
-    from cpjit import optimizer
+    import cpjit.optimizer as optimizer
     seen = []
     for ex in optimizer._state.executors:
         if ex not in seen:
@@ -85,7 +85,7 @@ def main(argv):
     if not args:
         sys.stderr.write(USAGE)
         return 2
-    from cpjit import run
+    import cpjit.run as run
     status = 0
     try:
         status = run.main(["--tier2=" + mode] + args)

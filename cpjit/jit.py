@@ -424,7 +424,8 @@ def _stencil_map(stencils):
     loaded once: load_stencils() re-digests every input on each call)."""
     if stencils is None:
         if not _default_table:
-            from cpjit.build import load_stencils
+            import cpjit.build as _cpjit_build
+            load_stencils = _cpjit_build.load_stencils
             _default_table.append(load_stencils())
         stencils = _default_table[0]
     return getattr(stencils, "stencils", stencils)

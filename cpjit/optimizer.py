@@ -64,7 +64,7 @@ POINTER_OPERAND_UOPS = frozenset(["_LOAD_CONST", "_LOAD_CONST_INLINE", "_START_E
 
 
 def _tier1():
-    from cpjit.interpreter import profile
+    import cpjit.interpreter.profile as profile
     return profile
 
 
@@ -299,7 +299,7 @@ _state = _OptimizerState()
 def _config():
     if _state.config is not None:
         return _state.config
-    from cpjit import config
+    import cpjit.config as config
     return config.current
 
 
@@ -428,7 +428,7 @@ def set_optimizer(opt):
     if _state.engine is None:
         _state.engine = make_engine(_config())
     try:
-        from cpjit.interpreter import ceval
+        import cpjit.interpreter.ceval as ceval
     except ImportError:       # tier 1 absent: the optimizer is only called directly
         return opt
     ceval.set_optimizer(opt)
@@ -449,7 +449,8 @@ def enable(config):
     """Switch tier 2 on as ``config.tier2`` says ("interp" or "jit"); called by cpjit exec."""
     # Import every tier-2 module now, before the program runs: a program may delete or
     # rebind builtins, and a module imported later would see its builtins, not ours.
-    from cpjit import analysis, dis  # noqa: F401
+    import cpjit.analysis as analysis  # noqa: F401
+    import cpjit.dis as dis
     _state.config = config
     _state.engine = make_engine(config)
     _stats.install(_state.stats, config)
@@ -1008,7 +1009,7 @@ def uop_optimize(opt, frame, start, progress_needed):
     stats.inc("traces_created")
     cfg = _config()
     if cfg.uops_optimize:
-        from cpjit import analysis
+        import cpjit.analysis as analysis
         buffer = analysis.analyze_and_optimize(frame, buffer, dependencies)
         if not buffer:
             return None
@@ -1222,13 +1223,15 @@ class JitEngine:
 
     def supports(self, name, oparg=0):
         """Whether a uop can run as machine code (the projection ends a trace otherwise)."""
-        from cpjit.uops import replicated_name
+        import cpjit.uops as _cpjit_uops
+        replicated_name = _cpjit_uops.replicated_name
         return name in self.table or replicated_name(name, oparg) in self.table
 
     def compile(self, executor):
         """``_PyJIT_Compile``: stitch the trace; on failure the trace stays interpreted."""
-        from cpjit import jit
-        from cpjit.uops import replicated_name
+        import cpjit.jit as jit
+        import cpjit.uops as _cpjit_uops
+        replicated_name = _cpjit_uops.replicated_name
         stats = self.opt_state.stats
         records = []
         for inst in executor.trace:
@@ -1327,7 +1330,8 @@ class JitEngine:
 
     def _run_machine_code(self, executor, frame):
         stats = self.opt_state.stats
-        from cpjit import jit, jit_frames
+        import cpjit.jit as jit
+        import cpjit.jit_frames as jit_frames
         a = jit.abi()
         code = executor.jit_code
         f = frame
@@ -1462,7 +1466,7 @@ def _counted_uops(executor):
     c_executor = getattr(executor, "c_executor", None)
     if c_executor is None:
         return 0
-    from cpjit import jit
+    import cpjit.jit as jit
     a = jit.abi()
     total = c_executor.iterations * _loop_shape(executor)[1]
     for i, exit in enumerate(executor.exits):
@@ -1491,17 +1495,17 @@ def _jit_operand(inst):
 
 
 def _address(c_pointer):
-    from cpjit import jit
+    import cpjit.jit as jit
     return int(jit.abi().ffi.cast("uintptr_t", c_pointer))
 
 
 def _ffi_null():
-    from cpjit import jit
+    import cpjit.jit as jit
     return jit.abi().ffi.NULL
 
 
 def _ffi_cast(address):
-    from cpjit import jit
+    import cpjit.jit as jit
     return jit.abi().ffi.cast("void *", address)
 
 
@@ -1512,7 +1516,8 @@ def make_jit_engine(opt_state):
     """The JIT engine, or None when there is no usable stencil table (no toolchain, ...)."""
     if not _jit_table:
         try:
-            from cpjit.build import load_stencils
+            import cpjit.build as _cpjit_build
+            load_stencils = _cpjit_build.load_stencils
             table = load_stencils()
             table = getattr(table, "stencils", table)
             if "trampoline" not in table:

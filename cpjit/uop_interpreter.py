@@ -1189,7 +1189,7 @@ _TIER1_LOOP = []     # [tier 1's loop code object or None, the real sys._getfram
 
 def _find_tier1_loop():
     try:
-        from cpjit.interpreter import ceval
+        import cpjit.interpreter.ceval as ceval
         loop_code = ceval._run.__code__
     except (ImportError, AttributeError):
         loop_code = None
@@ -1364,7 +1364,7 @@ class InterpEngine:
             self.opt_state.stats.add_time("time_tier2_interp_s", _perf_counter() - t0)
 
     def _execute(self, executor, frame, native_debt=0):
-        from cpjit import optimizer
+        import cpjit.optimizer as optimizer
         stats = self.opt_state.stats
         if _tracing():
             # sys.settrace / sys.setprofile: tier 2 steps aside (CPython: invalidate all).
@@ -1500,7 +1500,8 @@ def _merge_dsl_metadata():
     error target) must exist even where the Python body cannot fail.
     """
     try:
-        from cpjit.uops import UOPS
+        import cpjit.uops as _cpjit_uops
+        UOPS = _cpjit_uops.UOPS
     except Exception:         # no DSL files (or a broken one): Python metadata alone
         return
     for name, info in UOPS.items():

@@ -180,14 +180,8 @@ def describe_mode(mode, stats):
 
 # Mismatches seen and reported to the owners of tier 1 / tier 2 (see the issue notes),
 # as {program: {mode or "*": reason}}. They run and are reported as xfail (XPASS once
-# fixed), so the suite stays usable while the bugs are open. Delete an entry when fixed.
-_HOST_BUILTINS = ("tier 2 (traced, threshold 1): after the program deletes builtins, a "
-                  "function-level 'from cpjit import ...' in tier 2's run path goes through "
-                  "importlib, whose own builtins are gone (NameError raised in the program)")
-KNOWN_MISMATCHES = {
-    "71_builtins_deleted.py": {"tier2-interp-traced": _HOST_BUILTINS,
-                               "tier2-jit-traced": _HOST_BUILTINS},
-}
+# fixed: strict, so a fixed entry fails the run until it is deleted).
+KNOWN_MISMATCHES = {}
 
 
 def known_mismatch(program, mode):
@@ -199,7 +193,7 @@ def _params():
     for program in corpus_programs():
         for mode in MODES:
             reason = known_mismatch(program, mode)
-            marks = [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
+            marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
             yield pytest.param(program, mode, marks=marks, id="%s-%s" % (program, mode))
 
 
