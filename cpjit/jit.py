@@ -405,6 +405,9 @@ def _stitch_planned(stencils, instructions, executor_address, memory):
 _trampolines = {}          # id(table) -> (table, _Trampoline)
 _trampoline_lock = threading.Lock()
 _TRAMPOLINE_TYPE = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
+# The same door without argtypes, called with a ready c_void_p: no argument converter
+# (a Python-level call that needs recursion budget) runs on the way into machine code.
+_TRAMPOLINE_TYPE_UNCHECKED = ctypes.PYFUNCTYPE(ctypes.c_int)
 
 
 class _Trampoline:
@@ -414,6 +417,7 @@ class _Trampoline:
         self.region, self.layout, self.patches = _stitch([stencil], [None], 0, memory)
         self.address = self.region.address
         self.function = _TRAMPOLINE_TYPE(self.address)
+        self.unchecked = _TRAMPOLINE_TYPE_UNCHECKED(self.address)
 
 
 _default_table = []
@@ -480,7 +484,8 @@ _NULL_SENTINEL = []
 def _new_state():
     a = abi()
     state = a.ffi.new("_cpjit_state *")
-    return (state, a.ffi.buffer(state), int(a.ffi.cast("uintptr_t", state)))
+    address = int(a.ffi.cast("uintptr_t", state))
+    return (state, a.ffi.buffer(state), address, ctypes.c_void_p(address))
 
 
 def _default_null():
@@ -509,6 +514,7 @@ class JitCode:
         self.size = region.size
         self._trampoline = trampoline
         self._call = trampoline.function
+        self._call_unchecked = trampoline.unchecked
         a = abi()
         self._pack = struct.Struct(a.input_format).pack_into
         self._input_offset = a.input_offset
@@ -535,14 +541,19 @@ class JitCode:
     def run_frame(self, frame, instr_offset=None):
         """run() on a cpjit.interpreter.frame.Frame (at frame.lasti by default)."""
         code = frame.code
+        # Machine code runs guest code natively (_CALL, binary ops on Python classes,
+        # sys.setrecursionlimit...): it must see the recursion budget a tier-1 handler
+        # sees, as CPython would, not the engine's headroom.
+        cell = getattr(frame, "rcell", None)
+        debt = _native_recursion_debt() if cell is not None else 0
         return self._enter(frame.localsplus, frame.stack, code, frame.func, frame.globals,
                            frame.builtins, frame.locals, _NULL_SENTINEL[0] if _NULL_SENTINEL
                            else _default_null(),
                            frame.lasti if instr_offset is None else instr_offset,
-                           code.co_stacksize)
+                           code.co_stacksize, cell, debt)
 
     def _enter(self, localsplus, stack, code, func, globals, builtins, locals, null,
-               instr_offset, stack_capacity):
+               instr_offset, stack_capacity, cell=None, debt=0):
         """One entry through the trampoline (positional arguments: the hot path)."""
         try:
             state = _free_states.pop()
@@ -555,7 +566,16 @@ class JitCode:
                    stack_capacity, instr_offset, 0)
         try:
             _ACTIVE.append(None)         # inside the try: finally must pop it whatever comes
-            self._call(state[2])
+            if debt:
+                # Taken back only around the call itself (no argument converter
+                # runs in it): machine code then counts as a tier-1 handler's callee.
+                cell.value -= debt
+                try:
+                    self._call_unchecked(state[3])
+                finally:
+                    cell.value += debt
+            else:
+                self._call(state[2])
         except BaseException as exc:
             record = self._unpack(buffer, self._exit_offset)
             if not record[0]:
@@ -632,6 +652,7 @@ class JitCode:
     def free(self):
         """Give the memory back (_PyJIT_Free); deferred while machine code runs."""
         self._call = _refuse_freed          # later entries raise before any machine code
+        self._call_unchecked = _refuse_freed
         self.region.free()
 
     @property
@@ -691,6 +712,8 @@ class _NoTrampoline:
     def function(state_address):
         raise JitError("this stencil table has no trampoline: the trace cannot be entered")
 
+    unchecked = function
+
 
 def memory_stats():
     """{'bytes_used', 'bytes_mapped', 'mappings'} of the process's executable memory."""
@@ -707,3 +730,54 @@ def take_inlined_frames(record, null=None):
         return []
     from cpjit.jit_frames import take_inlined_frames as take
     return take(record, _default_null() if null is None else null, abi().ffi)
+
+
+# ---- the recursion budget machine code runs with ----------------------------------------
+# The JIT engine (cpjit.optimizer.JitEngine.execute) adds _JIT_RECURSION_HEADROOM to
+# tstate->recursion_remaining while an executor runs: room for its own Python frames
+# near the guest's limit. Machine code takes it back, less those frames (the handler's
+# callees down to JitCode._enter, whose cffi call runs the machine code), so that what
+# it runs natively meets CPython's limit where a tier-1 handler would, and
+# sys.setrecursionlimit(n) accepts the n python accepts (a lower limit, accepted only
+# thanks to the headroom, made every later call fail: a crash at the exit).
+# _CHECK_STACK_SPACE (tier2_calls.c) counts on this: its margin is the reference's 60.
+
+_DEBT_CODES = []   # [tier 1's loop code, JitEngine.execute's code, headroom, real getframe]
+
+
+def _debt_codes():
+    if not _DEBT_CODES:
+        try:
+            from cpjit import optimizer
+            from cpjit.interpreter import ceval, introspect
+            _DEBT_CODES.extend((ceval._run.__code__, optimizer.JitEngine.execute.__code__,
+                                optimizer._JIT_RECURSION_HEADROOM, introspect._real_getframe))
+        except (ImportError, AttributeError):
+            _DEBT_CODES.extend((None, None, 0, sys._getframe))
+    return _DEBT_CODES
+
+
+def _native_recursion_debt():
+    """How much of the engine's headroom machine code gives back (0 outside the engine)."""
+    loop_code, execute_code, headroom, getframe = _debt_codes()
+    if loop_code is None:
+        return 0
+    fr = getframe(1)           # run_frame; _enter is one more frame
+    frames = 2                 # run_frame and _enter
+    in_engine = False
+    while fr is not None and frames < 40:
+        fr = fr.f_back
+        if fr is None:
+            return 0
+        if fr.f_code is loop_code:
+            break
+        if fr.f_code is execute_code:
+            in_engine = True
+        frames += 1
+    else:
+        return 0
+    if not in_engine:
+        return 0
+    # `frames` Python frames lie between tier 1's loop and the machine code; a tier-1
+    # handler is one of them.
+    return max(headroom - (frames - 1), 0)
