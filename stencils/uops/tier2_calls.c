@@ -34,16 +34,16 @@ op(_CHECK_FUNCTION_EXACT_ARGS, (first, second, args[oparg] -- first, second, arg
 // reference's headroom): tier 1 then makes the call and raises RecursionError
 // exactly where CPython does.  The frames this entry pushed (frame -> previous
 // chain) are not yet counted in recursion_remaining: tier 1 counts them when it
-// adopts them at an exit.  The JIT engine adds 50 to recursion_remaining while
-// machine code runs (room for its own host calls: _JIT_RECURSION_HEADROOM in
-// cpjit/optimizer.py), hence 60 + 50.
+// adopts them at an exit.  The JIT engine adds 50 to recursion_remaining for its
+// own host calls (_JIT_RECURSION_HEADROOM in cpjit/optimizer.py), but takes it back
+// around the trampoline call (cpjit/jit.py, _native_recursion_debt): machine code
+// sees the count of a tier-1 handler's callee, as the reference's uops do.
 op(_CHECK_STACK_SPACE, (--)) {
     int64_t depth = 0;
     for (_cpjit_frame *f = frame->previous; f != NULL; f = f->previous) {
         depth++;
     }
-    DEOPT_IF((int64_t)PyThreadState_GET()->recursion_remaining - depth
-             <= 60 + 50);
+    DEOPT_IF((int64_t)PyThreadState_GET()->recursion_remaining - depth <= 60);
 }
 
 // The callee's frame: locals = the arguments (references moved off the stack),
