@@ -185,8 +185,12 @@ _C_CODE_BUILTINS = ("tier 1: C code called from a tier-1 handler that looks a bu
                     "current frame's builtins (_PyEval_GetBuiltin / PyEval_GetBuiltins: "
                     "iterators' __reduce__ fetching 'iter') searches the handler's frame, "
                     "whose builtins are cpjit/interpreter's private copy, not the program's")
+_SORTED_KEY_DEPTH = ("tier 1: a key function that sorted() (called from tier-1 code) runs "
+                     "natively meets RecursionError one level earlier than in python "
+                     "(157 vs 158); min(key=), map() and direct calls are exact")
 KNOWN_MISMATCHES = {
     "76_builtins_lookup_by_c_code.py": {"*": _C_CODE_BUILTINS},
+    "77_recursion_limit_through_sorted_key.py": {"*": _SORTED_KEY_DEPTH},
 }
 
 
