@@ -38,6 +38,9 @@ def _check_python_version():
 
 _check_python_version()
 
+# Before any program runs: cpjit's modules take their builtins from this snapshot.
+from cpjit import _hostbuiltins  # noqa: E402,F401
+
 
 # The tier-2 API at package level, as CPython exposes it in _testinternalcapi / sys._jit.
 # Imported lazily so that ``import cpjit`` stays cheap for ``cpjit exec``.

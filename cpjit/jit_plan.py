@@ -40,7 +40,7 @@ from __future__ import annotations
 
 # Guest programs may rebind or delete builtins (builtins.len = ...); cpjit's own code
 # keeps the ones it saw at import, as tier 1 does.
-__builtins__ = dict(vars(__import__("builtins")))
+from cpjit._hostbuiltins import *  # noqa: F401,F403  (cpjit keeps the original builtins)
 
 import struct
 

@@ -20,12 +20,7 @@ Differences from CPython that come from running 3.11 bytecode in a Python tier 1
 
 # Guest programs may rebind builtins (builtins.len = ...): cpjit's own code binds the
 # ones it uses at import.
-from builtins import (  # noqa: E402,A004
-    all, any, ascii, bin, bool, callable, delattr, dict, enumerate, format, frozenset,
-    getattr, hasattr, id, isinstance, iter, len, list, max, min, next, object, pow,
-    print, range, repr, setattr, slice, sorted, str, sum, super, tuple, type, zip,
-    int, set, issubclass, reversed, map, filter, abs, hash, exec, compile, open,
-)
+from cpjit._hostbuiltins import *  # noqa: F401,F403  (cpjit keeps the original builtins)
 
 import os as _os
 import sys

@@ -7,12 +7,7 @@ to ``$CPJIT_STATS_FILE`` as JSON, for the benchmark runner).  Keys: docs/tier2.m
 
 # Guest programs may rebind builtins (builtins.len = ...): cpjit's own code binds the
 # ones it uses at import.
-from builtins import (  # noqa: E402,A004
-    all, any, ascii, bin, bool, callable, delattr, dict, enumerate, format, frozenset,
-    getattr, hasattr, id, isinstance, iter, len, list, max, min, next, object, pow,
-    print, range, repr, setattr, slice, sorted, str, sum, super, tuple, type, zip,
-    int, set, issubclass, reversed, map, filter, abs, hash, exec, compile, open,
-)
+from cpjit._hostbuiltins import *  # noqa: F401,F403  (cpjit keeps the original builtins)
 
 def _bucket(n):
     """Power-of-two histogram bucket (``OPT_HIST``): the smallest 2**k >= n."""

@@ -8,7 +8,8 @@ run. Exceptions raised by handlers are unwound here with the code's exception ta
 """
 
 # Our functions keep CPython's builtins even if the guest replaces one (builtins.len = ...).
-__builtins__ = dict(vars(__import__("builtins")))
+from cpjit._hostbuiltins import *  # noqa: F401,F403  (cpjit keeps the original builtins)
+from cpjit._hostbuiltins import HOST as _HOST_BUILTINS
 
 import builtins as _builtins_module
 import operator
@@ -213,7 +214,8 @@ def _make_operator_handlers(template, observe, ops, prefix="op_BINARY_OP_"):
     """One handler per operator; each also gets an unprofiled twin (``_megamorphic``
     attribute) that a site switches to when it goes megamorphic."""
     handlers = []
-    namespace = {"_observe_binary_op": observe, "__builtins__": __builtins__}
+    namespace = {**_HOST_BUILTINS, "_observe_binary_op": observe,
+                 "__builtins__": __builtins__}
     for name, symbol, inplace in ops:
         if inplace:
             compute = "l {0}= r\n    st[-1] = l".format(symbol)
@@ -1900,7 +1902,7 @@ _LOAD_R = {
 
 
 def _make_fused():
-    namespace = {"NULL": NULL, "op_LOAD_FAST": op_LOAD_FAST, "_Unwind": _Unwind,
+    namespace = {**_HOST_BUILTINS, "NULL": NULL, "op_LOAD_FAST": op_LOAD_FAST, "_Unwind": _Unwind,
                  "_MAX_SHAPES": prof.MAX_SHAPES, "_observe_binary_op": prof.observe_binary_op,
                  "_observe_compare_op": prof.observe_compare_op,
                  "__builtins__": __builtins__}

@@ -1,7 +1,7 @@
 """Tier-1 frames: the counterpart of CPython's ``_PyInterpreterFrame`` (Include/internal/pycore_frame.h)."""
 
 # Our functions keep CPython's builtins even if the guest replaces one (builtins.len = ...).
-__builtins__ = dict(vars(__import__("builtins")))
+from cpjit._hostbuiltins import *  # noqa: F401,F403  (cpjit keeps the original builtins)
 
 
 class _NullType:

@@ -9,7 +9,7 @@ CPython counterparts: ``builtin_locals`` / ``PyEval_GetLocals`` / ``PyFrame_Fast
 """
 
 # Our functions keep CPython's builtins even if the guest replaces one (builtins.len = ...).
-__builtins__ = dict(vars(__import__("builtins")))
+from cpjit._hostbuiltins import *  # noqa: F401,F403  (cpjit keeps the original builtins)
 
 import builtins
 import sys

@@ -5,7 +5,7 @@ an added module rather than edits everywhere.
 """
 
 # Our functions keep CPython's builtins even if the guest replaces one (builtins.len = ...).
-__builtins__ = dict(vars(__import__("builtins")))
+from cpjit._hostbuiltins import *  # noqa: F401,F403  (cpjit keeps the original builtins)
 
 import dis
 import opcode as _opcode

@@ -7,7 +7,7 @@ the site last recorded, so the steady-state cost is one identity comparison.
 """
 
 # Our functions keep CPython's builtins even if the guest replaces one (builtins.len = ...).
-__builtins__ = dict(vars(__import__("builtins")))
+from cpjit._hostbuiltins import *  # noqa: F401,F403  (cpjit keeps the original builtins)
 
 import types
 import weakref

@@ -7,7 +7,7 @@ first line, line table and position table, so the printed entry (line, source te
 """
 
 # Our functions keep CPython's builtins even if the guest replaces one (builtins.len = ...).
-__builtins__ = dict(vars(__import__("builtins")))
+from cpjit._hostbuiltins import *  # noqa: F401,F403  (cpjit keeps the original builtins)
 
 import ctypes
 import os

@@ -12,7 +12,7 @@ back. CPython counterparts: ``sys_settrace``/``sys_setprofile``/``sys_gettrace``
 """
 
 # Our functions keep CPython's builtins even if the guest replaces one.
-__builtins__ = dict(vars(__import__("builtins")))
+from cpjit._hostbuiltins import *  # noqa: F401,F403  (cpjit keeps the original builtins)
 
 import sys
 
