@@ -181,16 +181,10 @@ def describe_mode(mode, stats):
 # Mismatches seen and reported to the owners of tier 1 / tier 2 (see the issue notes),
 # as {program: {mode or "*": reason}}. They run and are reported as xfail (XPASS once
 # fixed: strict, so a fixed entry fails the run until it is deleted).
-_C_CODE_BUILTINS_JIT = ("tier 2 JIT: the program's builtins dict sees two more lookups of "
-                        "'iter' than under python while the module loop runs as machine code "
-                        "(the lookup from C code itself is now exact; cause of the extra two "
-                        "not found yet)")
 _SORTED_KEY_DEPTH = ("tier 1: a key function that sorted() (called from tier-1 code) runs "
                      "natively meets RecursionError one level earlier than in python "
                      "(157 vs 158); min(key=), map() and direct calls are exact")
 KNOWN_MISMATCHES = {
-    "76_builtins_lookup_by_c_code.py": {"tier2-jit": _C_CODE_BUILTINS_JIT,
-                                        "tier2-jit-traced": _C_CODE_BUILTINS_JIT},
     "77_recursion_limit_through_sorted_key.py": {"*": _SORTED_KEY_DEPTH},
 }
 
