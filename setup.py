@@ -35,7 +35,7 @@ class build_py_with_stencils(build_py):
             return
         env = dict(os.environ, PYTHONPATH=str(self.build_lib))
         command = [sys.executable, "-c",
-                   "import sys; from cpjit.build.build import main; "
+                   "import sys; from cpjit.stencil_build.build import main; "
                    "sys.exit(main(['--cache-dir', sys.argv[1]]))",
                    str(package / "_generated")]
         try:

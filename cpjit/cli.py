@@ -34,7 +34,7 @@ environment:
 COMMANDS = {
     "exec": "cpjit.run",
     "dis": "cpjit.dis",
-    "build-stencils": "cpjit.build.build",
+    "build-stencils": "cpjit.stencil_build.build",
     "bench": "cpjit.bench",
 }
 

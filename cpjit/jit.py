@@ -126,7 +126,7 @@ def abi():
     if _abi is None:
         with _abi_lock:
             if _abi is None:
-                from cpjit.build.paths import abi_header_text
+                from cpjit.stencil_build.paths import abi_header_text
                 _abi = _Abi(abi_header_text())
     return _abi
 
@@ -236,7 +236,7 @@ class _Layout:
         return self.placements[index].code_offset
 
     def _target_of(self, placement, hole, what):
-        """(base, value) of S for a hole (the table in cpjit.build.stencils)."""
+        """(base, value) of S for a hole (the table in cpjit.stencil_build.stencils)."""
         kind = hole.value.name
         instruction = placement.instruction
         base, value = ABSOLUTE, 0
@@ -428,8 +428,8 @@ def _stencil_map(stencils):
     loaded once: load_stencils() re-digests every input on each call)."""
     if stencils is None:
         if not _default_table:
-            import cpjit.build as _cpjit_build
-            load_stencils = _cpjit_build.load_stencils
+            import cpjit.stencil_build as _cpjit_stencil_build
+            load_stencils = _cpjit_stencil_build.load_stencils
             _default_table.append(load_stencils())
         stencils = _default_table[0]
     return getattr(stencils, "stencils", stencils)

@@ -5,7 +5,7 @@ relocation formulas, the instruction encodings the GOT relaxations rewrite, and
 the veneer used when a call is out of rel32 range.  aarch64 would be another
 module with the same `apply_relocation` entry point.
 
-Notation as in the psABI and cpjit.build.stencils:
+Notation as in the psABI and cpjit.stencil_build.stencils:
     S  the value the hole denotes (for the GOT kinds: what the GOT slot holds)
     A  the addend
     P  the address of the patched field

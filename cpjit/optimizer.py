@@ -1511,8 +1511,8 @@ def make_jit_engine(opt_state):
     """The JIT engine, or None when there is no usable stencil table (no toolchain, ...)."""
     if not _jit_table:
         try:
-            import cpjit.build as _cpjit_build
-            load_stencils = _cpjit_build.load_stencils
+            import cpjit.stencil_build as _cpjit_stencil_build
+            load_stencils = _cpjit_stencil_build.load_stencils
             table = load_stencils()
             table = getattr(table, "stencils", table)
             if "trampoline" not in table:

@@ -7,7 +7,7 @@
  * THIS TEXT IS FED VERBATIM TO cffi.FFI().cdef(): no #include, no #define,
  * no attributes, no expressions in array sizes; PyObject is opaque here.
  * The C side includes it after Python.h (which defines struct _object).
- * Load it from Python with cpjit.build.abi_header_text().
+ * Load it from Python with cpjit.stencil_build.abi_header_text().
  *
  * ----------------------------------------------------------------------------
  * ENTRY: the trampoline is the only C-ABI door into machine code.

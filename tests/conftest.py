@@ -14,7 +14,7 @@ def pytest_sessionstart(session):
     lock serializes them). On CI a build failure stops the run: the JIT tests would
     otherwise be skipped and the run would look greener than it is.
     """
-    from cpjit.build import load_stencils
+    from cpjit.stencil_build import load_stencils
     try:
         load_stencils()
     except Exception as error:  # no toolchain, build error: report it once, clearly

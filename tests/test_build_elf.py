@@ -4,15 +4,15 @@ import struct
 
 import pytest
 
-from cpjit.build.elf import remove_trailing_continue_jump, stencil_from_elf
-from cpjit.build.errors import BuildError
-from cpjit.build.stencils import Hole, HoleValue, Stencil
-from cpjit.build.target import X86_64_LINUX
+from cpjit.stencil_build.elf import remove_trailing_continue_jump, stencil_from_elf
+from cpjit.stencil_build.errors import BuildError
+from cpjit.stencil_build.stencils import Hole, HoleValue, Stencil
+from cpjit.stencil_build.target import X86_64_LINUX
 
 
 @pytest.fixture(scope="module")
 def toolchain():
-    from cpjit.build.toolchain import find_toolchain
+    from cpjit.stencil_build.toolchain import find_toolchain
     try:
         return find_toolchain()
     except BuildError as error:
@@ -157,7 +157,7 @@ _JIT_ENTRY:                             # @_JIT_ENTRY
 
 
 def test_hot_block_moves_last_with_the_branch_inverted():
-    from cpjit.build.asm import move_continue_block_last
+    from cpjit.stencil_build.asm import move_continue_block_last
     out = move_continue_block_last(HOT_IN_THE_MIDDLE)
     instructions = [l.split("#")[0].strip() for l in out.splitlines()
                     if l.startswith("\t") and not l.strip().startswith(".")]
@@ -177,7 +177,7 @@ def test_hot_block_moves_last_with_the_branch_inverted():
 def test_compiled_stencil_falls_through_after_reordering(toolchain, tmp_path):
     """A body whose hot path clang places before its cold path still ends in the
     continuation jump after the build's reordering."""
-    from cpjit.build.asm import move_continue_block_last
+    from cpjit.stencil_build.asm import move_continue_block_last
     import subprocess
     source = tmp_path / "t.c"
     source.write_text(r'''

@@ -10,11 +10,11 @@ import sys
 
 import pytest
 
-from cpjit.build import cache, load_stencils
-from cpjit.build.build import main
-from cpjit.build.errors import BuildError
-from cpjit.build.stencils import TRAMPOLINE, HoleValue, StencilTable
-from cpjit.build.target import X86_64_LINUX
+from cpjit.stencil_build import cache, load_stencils
+from cpjit.stencil_build.build import main
+from cpjit.stencil_build.errors import BuildError
+from cpjit.stencil_build.stencils import TRAMPOLINE, HoleValue, StencilTable
+from cpjit.stencil_build.target import X86_64_LINUX
 from cpjit.uops import UOPS
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
@@ -101,7 +101,7 @@ def test_only_needs_a_separate_cache_dir(capsys):
 def test_load_stencils_rebuilds_corrupt_or_stale_tables(table, tmp_path, monkeypatch):
     """load_stencils never returns a bad table: it rebuilds (build simulated here by
     writing the session's good table, to keep the test fast)."""
-    from cpjit.build import build as build_module
+    from cpjit.stencil_build import build as build_module
     path = cache.table_path(X86_64_LINUX, tmp_path)
     inputs = cache.inputs_digest(X86_64_LINUX)
     calls = []
@@ -136,7 +136,7 @@ def test_missing_toolchain_names_the_three_ways(tmp_path):
     env["PATH"] = str(tmp_path)              # an empty directory
     env["PYTHONPATH"] = str(REPO)
     code = ("import sys; sys.modules['ziglang'] = None\n"
-            "from cpjit.build.build import main\n"
+            "from cpjit.stencil_build.build import main\n"
             "sys.exit(main(['--cache-dir', %r]))" % str(tmp_path))
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                             text=True, timeout=120)

@@ -5,8 +5,8 @@ import stat
 
 import pytest
 
-from cpjit.build.errors import ToolchainNotFound
-from cpjit.build.toolchain import find_toolchain
+from cpjit.stencil_build.errors import ToolchainNotFound
+from cpjit.stencil_build.toolchain import find_toolchain
 
 
 def fake_clang(directory, name, version):

@@ -29,7 +29,7 @@ BUILTINS = __builtins__ if isinstance(__builtins__, dict) else __builtins__.__di
 
 @pytest.fixture(scope="module")
 def table():
-    from cpjit.build import load_stencils
+    from cpjit.stencil_build import load_stencils
     return load_stencils()
 
 

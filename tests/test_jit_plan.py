@@ -7,13 +7,13 @@ import random
 import pytest
 
 from cpjit import jit, jit_memory, jit_plan
-from cpjit.build.stencils import Hole, HoleValue, Stencil
+from cpjit.stencil_build.stencils import Hole, HoleValue, Stencil
 from cpjit.jit import UopInstruction, compile_trace
 
 
 @pytest.fixture(scope="module")
 def table():
-    from cpjit.build import load_stencils
+    from cpjit.stencil_build import load_stencils
     return load_stencils().stencils
 
 

@@ -7,7 +7,7 @@ import struct
 import pytest
 
 from cpjit import jit, jit_memory
-from cpjit.build.stencils import Hole, HoleValue, Stencil
+from cpjit.stencil_build.stencils import Hole, HoleValue, Stencil
 from cpjit.jit import UopInstruction, compile_trace
 from cpjit.jit_symbols import resolve_symbol
 

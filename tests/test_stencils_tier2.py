@@ -165,7 +165,7 @@ def _run(argv, cwd, env):
 @pytest.fixture(scope="module")
 def stencil_table():
     """Build the table once up front, so the runs below do not race to build it."""
-    from cpjit.build import load_stencils
+    from cpjit.stencil_build import load_stencils
     return load_stencils()
 
 

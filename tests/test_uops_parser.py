@@ -131,7 +131,7 @@ def test_core_uops_required_by_the_issue_exist_with_cpython_names():
 
 def test_every_uop_file_is_read(tmp_path, monkeypatch):
     """A tier2*.c file dropped next to core.c is picked up without code changes."""
-    from cpjit.build import paths
+    from cpjit.stencil_build import paths
     stencils = tmp_path / "stencils"
     (stencils / "uops").mkdir(parents=True)
     (stencils / "template.c").write_text("")
@@ -177,11 +177,11 @@ def test_generated_dsl_features_compile_with_the_template(tmp_path):
     """Arrays, conditional items, cache entries, SYNC_SP and ERROR_IF all give C
     that clang accepts in the real template."""
     import subprocess
-    from cpjit.build.compile import common_flags
-    from cpjit.build.errors import BuildError
-    from cpjit.build.paths import stencils_dir
-    from cpjit.build.target import X86_64_LINUX
-    from cpjit.build.toolchain import find_toolchain
+    from cpjit.stencil_build.compile import common_flags
+    from cpjit.stencil_build.errors import BuildError
+    from cpjit.stencil_build.paths import stencils_dir
+    from cpjit.stencil_build.target import X86_64_LINUX
+    from cpjit.stencil_build.toolchain import find_toolchain
     try:
         toolchain = find_toolchain()
     except BuildError as error:

@@ -27,7 +27,7 @@ from cpjit.uops.parser import DSLError, StackItem, parse_file
 def load_definitions(paths=None):
     """Parse the DSL files (default: every stencils/uops/*.c) -> (UOPS, includes)."""
     if paths is None:
-        from cpjit.build.paths import uop_source_files
+        from cpjit.stencil_build.paths import uop_source_files
         paths = uop_source_files()
     ops, includes = [], []
     seen: dict[str, str] = {}

@@ -7,7 +7,7 @@ CPython counterpart: Tools/jit/build.py (+ ``_Target.build``).
                          [--compile-commands FILE] [--only UOP,UOP...]
 
 Skips all work when the table on disk was built from the same inputs and the
-same compiler (full digest, see cpjit.build.cache); ``--force`` rebuilds.
+same compiler (full digest, see cpjit.stencil_build.cache); ``--force`` rebuilds.
 Ends with one summary line:
 ``63 stencils, 7184 code bytes, clang 22.1.8 (ziglang), 9.1 s, fall-through saved 5 bytes x 40``.
 """
@@ -20,13 +20,13 @@ import sys
 import tempfile
 import time
 
-from cpjit.build import cache, paths
-from cpjit.build.compile import default_jobs, plan, run_jobs, write_compile_commands, write_sources
-from cpjit.build.elf import remove_trailing_continue_jump, stencil_from_elf
-from cpjit.build.errors import BuildError
-from cpjit.build.stencils import TRAMPOLINE, StencilTable
-from cpjit.build.target import Target, host_target
-from cpjit.build.toolchain import find_toolchain
+from cpjit.stencil_build import cache, paths
+from cpjit.stencil_build.compile import default_jobs, plan, run_jobs, write_compile_commands, write_sources
+from cpjit.stencil_build.elf import remove_trailing_continue_jump, stencil_from_elf
+from cpjit.stencil_build.errors import BuildError
+from cpjit.stencil_build.stencils import TRAMPOLINE, StencilTable
+from cpjit.stencil_build.target import Target, host_target
+from cpjit.stencil_build.toolchain import find_toolchain
 
 
 def _select_uops(uops: dict, only):

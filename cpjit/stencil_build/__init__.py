@@ -9,18 +9,18 @@ _schema.py).  Entry points:
         which clang built it.  Raises ToolchainNotFound / BuildError.
     abi_header_text() -> str
         stencils/cpjit_abi.h, ready for cffi.FFI().cdef().
-    cpjit.build.build.main(argv)
+    cpjit.stencil_build.build.main(argv)
         ``cpjit build-stencils [--force] [--cc CLANG] [--jobs N] [--verbose]``.
 """
 
-from cpjit.build.stencils import Hole, HoleValue, Stencil, StencilTable, TRAMPOLINE
-from cpjit.build.paths import abi_header_text, stencils_dir
-from cpjit.build.errors import BuildError, ToolchainNotFound
+from cpjit.stencil_build.stencils import Hole, HoleValue, Stencil, StencilTable, TRAMPOLINE
+from cpjit.stencil_build.paths import abi_header_text, stencils_dir
+from cpjit.stencil_build.errors import BuildError, ToolchainNotFound
 
 
 def load_stencils(*args, **kwargs):
-    """The stencil table for the running Python (see cpjit.build.cache.load_stencils)."""
-    from cpjit.build.cache import load_stencils as _load
+    """The stencil table for the running Python (see cpjit.stencil_build.cache.load_stencils)."""
+    from cpjit.stencil_build.cache import load_stencils as _load
     return _load(*args, **kwargs)
 
 __all__ = [

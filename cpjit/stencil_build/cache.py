@@ -4,7 +4,7 @@ CPython counterpart: the digest line at the top of jit_stencils.h that lets
 Tools/jit/build.py skip work (``_Target._compute_digest``).
 
 File: ``<cache dir>/stencils-<triple>-<SOABI>.table`` (cache dir: see
-cpjit.build.paths), made of
+cpjit.stencil_build.paths), made of
 
     line 1  b"CPJIT-STENCIL-TABLE\\n"
     line 2  JSON header: format, inputs_digest, digest, toolchain, payload_sha256
@@ -33,10 +33,10 @@ import pickle
 import sys
 import sysconfig
 
-from cpjit.build import paths
-from cpjit.build.errors import BuildError
-from cpjit.build.stencils import TABLE_FORMAT_VERSION, StencilTable
-from cpjit.build.target import Target, host_target
+from cpjit.stencil_build import paths
+from cpjit.stencil_build.errors import BuildError
+from cpjit.stencil_build.stencils import TABLE_FORMAT_VERSION, StencilTable
+from cpjit.stencil_build.target import Target, host_target
 
 MAGIC = b"CPJIT-STENCIL-TABLE\n"
 _PACKAGE = pathlib.Path(__file__).resolve().parent.parent
@@ -53,7 +53,7 @@ def table_path(target: Target, cache_dir: pathlib.Path | None = None) -> pathlib
 
 def inputs_digest(target: Target, uop_names=None) -> str:
     """sha256 over every input except the compiler (see module docstring)."""
-    from cpjit.build.compile import python_include_dirs
+    from cpjit.stencil_build.compile import python_include_dirs
     hasher = hashlib.sha256()
 
     def add_file(path: pathlib.Path, root: pathlib.Path) -> None:
@@ -179,7 +179,7 @@ def load_stencils(rebuild_if_needed: bool = True, cache_dir=None, cc: str | None
     except StaleTable:
         if not rebuild_if_needed:
             raise
-        from cpjit.build.build import build_table
+        from cpjit.stencil_build.build import build_table
         with build_lock(path):
             try:   # another process may have built it while we waited
                 table = read_table(path, inputs)

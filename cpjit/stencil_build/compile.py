@@ -17,11 +17,11 @@ import pathlib
 import subprocess
 import sysconfig
 
-from cpjit.build.asm import move_continue_block_last
-from cpjit.build.errors import BuildError
-from cpjit.build.stencils import TRAMPOLINE
-from cpjit.build.target import Target
-from cpjit.build.toolchain import Toolchain
+from cpjit.stencil_build.asm import move_continue_block_last
+from cpjit.stencil_build.errors import BuildError
+from cpjit.stencil_build.stencils import TRAMPOLINE
+from cpjit.stencil_build.target import Target
+from cpjit.stencil_build.toolchain import Toolchain
 
 
 @dataclasses.dataclass(frozen=True)

@@ -113,6 +113,6 @@ def host_target() -> Target:
     platform = sysconfig.get_platform()          # e.g. 'linux-x86_64'
     if platform == "linux-x86_64":
         return X86_64_LINUX
-    from cpjit.build.errors import BuildError
+    from cpjit.stencil_build.errors import BuildError
     raise BuildError("cpjit: no stencil target for platform %r (supported: linux-x86_64)"
                      % platform)

@@ -23,7 +23,7 @@ import shutil
 import subprocess
 import sys
 
-from cpjit.build.errors import ToolchainNotFound
+from cpjit.stencil_build.errors import ToolchainNotFound
 
 MINIMUM_CLANG = 19
 

@@ -21,9 +21,9 @@ import io
 from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 
-from cpjit.build.errors import BuildError
-from cpjit.build.stencils import HOLE_SYMBOLS, Hole, HoleValue, Stencil
-from cpjit.build.target import Target
+from cpjit.stencil_build.errors import BuildError
+from cpjit.stencil_build.stencils import HOLE_SYMBOLS, Hole, HoleValue, Stencil
+from cpjit.stencil_build.target import Target
 
 _IGNORED_ALLOC_SECTIONS = (".eh_frame", ".note", ".llvm_addrsig")
 
@@ -115,7 +115,7 @@ def _hole(stencil: str, relocation, base: int, symtab, placed, target: Target) -
     description = "%s against %r at %#x%+d" % (kind, symbol_name or "<section>", offset, addend)
     if kind not in target.supported_relocations:
         raise BuildError("stencil %s: unsupported relocation %s (the runtime cannot patch "
-                         "it; change the C or teach cpjit.jit and cpjit.build.target)"
+                         "it; change the C or teach cpjit.jit and cpjit.stencil_build.target)"
                          % (stencil, description))
     if symbol is None:
         raise BuildError("stencil %s: relocation without symbol: %s" % (stencil, description))

@@ -44,7 +44,7 @@ value fits, as Python/jit.c does.  The table never pre-applies anything.
 
 Values (OPARG, OPERAND, TARGET, EXIT_INDEX) are "addresses of symbols" in C
 (``(uintptr_t)&_JIT_OPARG``), so they appear as ordinary relocations.
-Use ``cpjit.build.load_stencils()`` to get the table for the running Python.
+Use ``cpjit.stencil_build.load_stencils()`` to get the table for the running Python.
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ class StencilTable:
     stencils: dict[str, Stencil]   # uop name -> stencil; also "trampoline"
     target: str                    # e.g. "x86_64-linux-musl"
     python_abi: str                # e.g. "cpython-311-x86_64-linux-gnu"
-    digest: str                    # sha256 of every input + the compiler (cpjit.build.cache)
+    digest: str                    # sha256 of every input + the compiler (cpjit.stencil_build.cache)
     toolchain: str                 # e.g. "clang 22.1.8 (ziglang)"
     flags: list[str]               # clang flags the objects were compiled with
     build_seconds: float = 0.0
