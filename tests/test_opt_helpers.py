@@ -52,3 +52,43 @@ def uop_names(executor):
 def first_executor(func):
     executors = optimizer.get_executors(func)
     return executors[0] if executors else None
+
+
+# A recursion to the limit through Python calls made from traced loops at every level;
+# both engines must raise RecursionError exactly where CPython does.
+RECURSION_THROUGH_TRACED_LOOPS = """
+    import sys
+    sys.setrecursionlimit(300)
+
+    def leaf(n):
+        return n + 1
+
+    def step(n):
+        return leaf(n)
+
+    depth = 0
+
+    def dive(n):
+        global depth
+        depth += 1
+        t = 0
+        for i in range(30):
+            t = step(t)
+        return dive(n + 1) + t
+
+    try:
+        dive(0)
+    except RecursionError as e:
+        print("RecursionError", e, depth)
+
+    def dive2(n):
+        t = 0
+        for i in range(20):
+            t = step(t)
+        if n == 0:
+            return t
+        return dive2(n - 1) + t
+
+    print(dive2(200))
+    dive2(400)
+"""

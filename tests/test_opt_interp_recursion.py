@@ -14,6 +14,8 @@ import textwrap
 
 import pytest
 
+from test_opt_helpers import RECURSION_THROUGH_TRACED_LOOPS
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -47,45 +49,10 @@ def _same_as_python(tmp_path, source, threshold, tier1):
     return expected
 
 
-# The colleague's program: Python calls from traced loops at every level of a recursion
-# that reaches the limit (it used to fail three frames early, with "while calling a
-# Python object", as the engine's own host calls ran out of room).
-PYTHON_RECURSION = """
-    import sys
-    sys.setrecursionlimit(300)
-
-    def leaf(n):
-        return n + 1
-
-    def step(n):
-        return leaf(n)
-
-    depth = 0
-
-    def dive(n):
-        global depth
-        depth += 1
-        t = 0
-        for i in range(30):
-            t = step(t)
-        return dive(n + 1) + t
-
-    try:
-        dive(0)
-    except RecursionError as e:
-        print("RecursionError", e, depth)
-
-    def dive2(n):
-        t = 0
-        for i in range(20):
-            t = step(t)
-        if n == 0:
-            return t
-        return dive2(n - 1) + t
-
-    print(dive2(200))
-    dive2(400)
-"""
+# Python calls from traced loops at every level of a recursion that reaches the limit
+# (it used to fail three frames early, with "while calling a Python object", as the
+# engine's own host calls ran out of room); shared with test_opt_jit_calls.py.
+PYTHON_RECURSION = RECURSION_THROUGH_TRACED_LOOPS
 
 
 @pytest.mark.parametrize("tier1", ["all", "loops"])

@@ -14,7 +14,7 @@ import textwrap
 import pytest
 
 from cpjit import optimizer
-from test_opt_helpers import tier2
+from test_opt_helpers import RECURSION_THROUGH_TRACED_LOOPS as RECURSION, tier2
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -159,44 +159,6 @@ SIDE_EXIT_IN_CALLEE = """
 def test_side_exit_inside_callee_resumes(tmp_path, threshold):
     stats = _same_as_python(tmp_path, SIDE_EXIT_IN_CALLEE, threshold)
     assert stats["exits"]["side"] + stats["exits"]["deopt"] >= 1
-
-
-RECURSION = """
-    import sys
-    sys.setrecursionlimit(300)
-
-    def leaf(n):
-        return n + 1
-
-    def step(n):
-        return leaf(n)
-
-    depth = 0
-
-    def dive(n):
-        global depth
-        depth += 1
-        t = 0
-        for i in range(30):
-            t = step(t)
-        return dive(n + 1) + t
-
-    try:
-        dive(0)
-    except RecursionError as e:
-        print("RecursionError", e, depth)
-
-    def dive2(n):
-        t = 0
-        for i in range(20):
-            t = step(t)
-        if n == 0:
-            return t
-        return dive2(n - 1) + t
-
-    print(dive2(200))
-    dive2(400)
-"""
 
 
 @pytest.mark.parametrize("threshold", [1, None])
