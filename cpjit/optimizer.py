@@ -70,7 +70,9 @@ class UopInstruction:
 
     ``error_ip`` is where an error of this uop is reported (it differs from ``target``
     only for the PRECALL/CALL after KW_NAMES, whose exits re-run the KW_NAMES).
-    ``impl`` and ``index`` are filled in by ``make_executor_from_uops``.
+    ``impl`` and ``index`` are filled in by ``make_executor_from_uops``. The operand may
+    be a Python object here; the JIT engine lowers each record to ``cpjit.jit.UopInstruction``
+    (operand as a 64-bit value, the form the stencils' holes take) when it compiles.
     """
 
     __slots__ = ("name", "oparg", "target", "operand", "jump_target", "error_target",
