@@ -152,19 +152,14 @@ def parse_args(argv, cfg):
             if i + 1 >= len(argv):
                 raise UsageError("no program given after --")
             return Invocation("file", argv[i + 1], argv[i + 2:])
-        elif arg.startswith("-m"):
-            # python accepts both "-m mod" and "-mmod".
-            if arg != "-m":
-                return Invocation("module", arg[2:], argv[i + 1:])
+        elif arg[:2] in ("-m", "-c"):
+            # python accepts both "-m mod" and "-mmod" (and "-c code", "-ccode").
+            kind = "module" if arg[:2] == "-m" else "command"
+            if arg not in ("-m", "-c"):
+                return Invocation(kind, arg[2:], argv[i + 1:])
             if i + 1 >= len(argv):
-                raise UsageError("Argument expected for the -m option")
-            return Invocation("module", argv[i + 1], argv[i + 2:])
-        elif arg.startswith("-c"):
-            if arg != "-c":
-                return Invocation("command", arg[2:], argv[i + 1:])
-            if i + 1 >= len(argv):
-                raise UsageError("Argument expected for the -c option")
-            return Invocation("command", argv[i + 1], argv[i + 2:])
+                raise UsageError("Argument expected for the %s option" % arg)
+            return Invocation(kind, argv[i + 1], argv[i + 2:])
         elif arg == "-":
             return Invocation("stdin", "-", argv[i + 1:])
         elif arg.startswith("-"):
