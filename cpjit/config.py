@@ -23,6 +23,8 @@ class Config:
     tier2: str = "jit"            # "off" (--no-jit), "interp" (reference uop interpreter), "jit"
     stats: str = ""               # "" (off), "text" or "json"
     stats_file: str = ""          # CPJIT_STATS_FILE: write the --stats=json object here
+    stats_dispatches: bool = True # with stats, count tier-1 dispatches (CPJIT_STATS_DISPATCHES=0:
+                                  # don't; the count costs tier 1 about 6 %)
     backedge_threshold: int = DEFAULT_BACKEDGE_THRESHOLD
     side_exit_threshold: int = DEFAULT_SIDE_EXIT_THRESHOLD
     uops_optimize: bool = True    # CPJIT_UOPS_OPTIMIZE=0 turns the analysis passes off
@@ -63,6 +65,9 @@ class Config:
         value = get_int("CPJIT_UOPS_OPTIMIZE", 0)
         if value is not None:
             cfg.uops_optimize = bool(value)
+        value = get_int("CPJIT_STATS_DISPATCHES", 0)
+        if value is not None:
+            cfg.stats_dispatches = bool(value)
         value = get_int("CPJIT_LLTRACE", 0)
         if value is not None:
             cfg.lltrace = value

@@ -69,6 +69,7 @@ environment (the command line wins over it):
   CPJIT_STATS=1|text|json    same as --stats
   CPJIT_BACKEDGE_THRESHOLD   same as --backedge-threshold
   CPJIT_SIDE_EXIT_THRESHOLD  same as --side-exit-threshold
+  CPJIT_STATS_DISPATCHES=0   with stats, do not count tier 1's dispatches (~6 %% faster)
   CPJIT_UOPS_OPTIMIZE=0      turn the trace analysis passes off
   CPJIT_LLTRACE=1..4         print traces as they are projected and optimized
 """ % (_config.DEFAULT_BACKEDGE_THRESHOLD, _config.DEFAULT_SIDE_EXIT_THRESHOLD)
@@ -546,6 +547,17 @@ def collect_stats(stats):
                 stats[module_name.split(".")[1]] = get_stats()
             except _Exception as exc:  # a broken counter must not change the exit status
                 stats[module_name.split(".")[1]] = "get_stats() failed: %r" % (exc,)
+    tier1 = stats.get("interpreter")
+    if isinstance(tier1, dict):
+        from cpjit.work_share import work_share
+        optimizer = sys.modules.get("cpjit.optimizer")
+        state = _getattr(optimizer, "_state", None) if optimizer else None
+        executors = _getattr(state, "executors", None) or []
+        try:
+            stats["work_share"] = work_share(tier1.get("tier1_dispatches"),
+                                             stats.get("optimizer"), executors)
+        except _Exception as exc:
+            stats["work_share"] = "work_share() failed: %r" % (exc,)
     return stats
 
 
@@ -606,6 +618,9 @@ def main(argv):
              "side_exit_threshold": cfg.side_exit_threshold}
     exec_code = load_tier1()
     if cfg.stats or cfg.stats_file:
+        if cfg.stats_dispatches:
+            from cpjit.interpreter import ceval
+            ceval.count_dispatches()
         report_stats_at_exit(cfg, stats)
     enable_tier2(cfg, stats)
     try:

@@ -211,3 +211,53 @@ def test_stats_file_keeps_stderr_clean(tmp_path):
     stats = json.loads(stats_path.read_text())["cpjit_stats"]
     assert stats["tier2_requested"] == "interp"
     assert "time_total_s" in stats
+
+
+WORK_SHARE_PROGRAM = """
+def f(n):
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+print(f(20000))
+"""
+
+
+@pytest.mark.parametrize("mode", ["--no-jit", "--tier2=interp", "--tier2=jit"])
+def test_stats_work_share_counts_tier1_dispatches_and_tier2_uops(tmp_path, mode):
+    """--stats says where the instructions ran: tier-1 dispatches beside tier-2 uops
+    converted to instructions, shares adding up to 1."""
+    import json
+    stats_path = tmp_path / "stats.json"
+    result = run([PYTHON, "-m", "cpjit", "exec", mode, "--stats=json", "-c", WORK_SHARE_PROGRAM],
+                 CORPUS, extra_env={"CPJIT_STATS_FILE": str(stats_path)})
+    assert (result.stdout, result.status) == (b"199990000\n", 0), result.stderr
+    stats = json.loads(stats_path.read_text())["cpjit_stats"]
+    share = stats["work_share"]
+    dispatches = stats["interpreter"]["tier1_dispatches"]
+    assert share["tier1_dispatches"] == dispatches
+    total = share["tier1_share"] + share["tier2_interp_share"] + share["machine_code_share"]
+    assert abs(total - 1.0) < 1e-9
+    if mode == "--no-jit":
+        # 20000 iterations of a 7-instruction loop body (superinstructions count once)
+        assert dispatches > 20000 * 4
+        assert share["tier1_share"] == 1.0
+    else:
+        # the loop runs in tier 2 after a few back edges: tier 1 did a few hundred
+        assert dispatches < 2000
+        uops = share["tier2_uops_machine_code"] + share["tier2_uops_interp"]
+        assert uops > 20000 * 5
+        assert 1.0 < share["tier2_uops_per_instruction"] < 5.0
+        key = "machine_code_share" if mode == "--tier2=jit" else "tier2_interp_share"
+        assert share[key] > 0.9
+
+
+def test_stats_dispatch_count_can_be_turned_off(tmp_path):
+    import json
+    stats_path = tmp_path / "stats.json"
+    result = run([PYTHON, "-m", "cpjit", "exec", "--no-jit", "--stats=json", "-c", "print(1)"],
+                 CORPUS, extra_env={"CPJIT_STATS_FILE": str(stats_path),
+                                    "CPJIT_STATS_DISPATCHES": "0"})
+    assert result.status == 0
+    stats = json.loads(stats_path.read_text())["cpjit_stats"]
+    assert stats["interpreter"]["tier1_dispatches"] is None
