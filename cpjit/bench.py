@@ -32,7 +32,10 @@ MODES = {
     "tier1": ["--no-jit"],
     "tier2-interp": ["--tier2=interp"],
     "jit": ["--tier2=jit"],
+    # not run by default: the jit with tier 1's "reach" call policy (docs/tier1.md)
+    "jit-reach": ["--tier2=jit", "--tier1=reach"],
 }
+DEFAULT_MODES = ("tier1", "tier2-interp", "jit")
 BASELINE = "cpython"
 
 # Statuses of one (benchmark, mode) cell.
@@ -277,7 +280,7 @@ def find_number(stats, key):
 
 
 # The tier-2 engine each mode must really have run with (cpjit.optimizer's "engine").
-EXPECTED_ENGINE = {"tier2-interp": "interp", "jit": "jit"}
+EXPECTED_ENGINE = {"tier2-interp": "interp", "jit": "jit", "jit-reach": "jit"}
 
 
 def find_value(stats, key):
@@ -694,7 +697,8 @@ def matplotlib_missing():
     return None
 
 
-MODE_COLOURS = {"tier1": "#4c72b0", "tier2-interp": "#dd8452", "jit": "#55a868"}
+MODE_COLOURS = {"tier1": "#4c72b0", "tier2-interp": "#dd8452", "jit": "#55a868",
+                "jit-reach": "#8172b3"}
 
 
 def plot(report, path):
@@ -787,9 +791,10 @@ def parse_args(argv):
     parser.add_argument("--runs", type=int, default=3, help="runs per benchmark and mode (3)")
     parser.add_argument("--json", metavar="FILE", help="write the report as JSON")
     parser.add_argument("--plot", metavar="FILE.png", help="bar chart of the ratios (matplotlib)")
-    parser.add_argument("--modes", default=",".join(MODES),
-                        help="comma-separated cpjit modes among %s (default: all); "
-                             "CPython always runs as the baseline" % ", ".join(MODES))
+    parser.add_argument("--modes", default=",".join(DEFAULT_MODES),
+                        help="comma-separated cpjit modes among %s (default: %s); "
+                             "CPython always runs as the baseline"
+                             % (", ".join(MODES), ",".join(DEFAULT_MODES)))
     parser.add_argument("--scale", type=float, default=1.0,
                         help="problem size factor passed to each benchmark (1 = about 1 s "
                              "under CPython)")

@@ -23,7 +23,7 @@ environment:
   CPJIT_CC                  the clang to build stencils with (>= 19)
   CPJIT_BACKEDGE_THRESHOLD  back edges before a loop is optimized
   CPJIT_SIDE_EXIT_THRESHOLD exits before a side exit gets its own trace
-  CPJIT_TIER1=loops|all     which calls tier 1 takes (like --tier1)
+  CPJIT_TIER1=loops|reach|all  which calls tier 1 takes (like --tier1)
   CPJIT_TIER2=off|interp|jit  tier 2 mode (like --tier2; CPJIT_NO_JIT=1 is --no-jit)
   CPJIT_STATS=text|json     report statistics at exit (like --stats)
   CPJIT_STATS_FILE=PATH     write the statistics there instead of stderr

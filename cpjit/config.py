@@ -11,7 +11,7 @@ import os
 DEFAULT_BACKEDGE_THRESHOLD = 16
 DEFAULT_SIDE_EXIT_THRESHOLD = 64
 
-TIER1_POLICIES = ("loops", "all")
+TIER1_POLICIES = ("loops", "reach", "all")
 TIER2_MODES = ("off", "interp", "jit")
 
 
@@ -19,7 +19,7 @@ TIER2_MODES = ("off", "interp", "jit")
 class Config:
     """Everything a run of cpjit can be told; one instance, ``cpjit.config.current``."""
 
-    tier1: str = "loops"          # which calls tier 1 takes: "loops" (default) or "all"
+    tier1: str = "loops"          # which calls tier 1 takes: "loops" (default), "reach", "all"
     tier2: str = "jit"            # "off" (--no-jit), "interp" (reference uop interpreter), "jit"
     stats: str = ""               # "" (off), "text" or "json"
     stats_file: str = ""          # CPJIT_STATS_FILE: write the --stats=json object here

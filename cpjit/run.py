@@ -53,8 +53,10 @@ options (before the program; everything after it belongs to the program):
   --no-jit                   tier 1 only (no traces, no machine code)
   --tier2=interp|jit         run traces in the reference uop interpreter, or as machine
                              code (default: jit)
-  --tier1=loops|all          which calls tier 1 takes: the script's module code and
-                             functions containing a loop (default), or every call it can
+  --tier1=loops|reach|all    which calls tier 1 takes: the script's module code and
+                             functions containing a loop (default); also functions
+                             that call such functions, a few calls deep (reach); or
+                             every call it can (all)
   --stats[=text|json]        print counters to stderr when the program ends (after
                              its atexit handlers); CPJIT_STATS_FILE=path writes the
                              JSON object to that file instead
@@ -65,7 +67,7 @@ options (before the program; everything after it belongs to the program):
 environment (the command line wins over it):
   CPJIT_NO_JIT=1             same as --no-jit
   CPJIT_TIER2=off|interp|jit same as --tier2 (off = --no-jit)
-  CPJIT_TIER1=loops|all      same as --tier1
+  CPJIT_TIER1=loops|reach|all  same as --tier1
   CPJIT_STATS=1|text|json    same as --stats
   CPJIT_BACKEDGE_THRESHOLD   same as --backedge-threshold
   CPJIT_SIDE_EXIT_THRESHOLD  same as --side-exit-threshold

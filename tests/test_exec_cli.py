@@ -113,9 +113,10 @@ def test_help_documents_every_option():
     result = run([PYTHON, "-m", "cpjit", "exec", "--help"], CORPUS)
     assert result.status == 0
     text = result.stdout.decode()
-    for option in ["--no-jit", "--tier2=interp|jit", "--tier1=loops|all", "--stats",
+    for option in ["--no-jit", "--tier2=interp|jit", "--tier1=loops|reach|all", "--stats",
                    "--backedge-threshold", "--side-exit-threshold", "CPJIT_BACKEDGE_THRESHOLD",
-                   "CPJIT_SIDE_EXIT_THRESHOLD", "CPJIT_STATS_FILE", "-m module", "-c code"]:
+                   "CPJIT_SIDE_EXIT_THRESHOLD", "CPJIT_STATS_FILE", "CPJIT_STATS_DISPATCHES",
+                   "-m module", "-c code"]:
         assert option in text, option
 
 

@@ -960,7 +960,7 @@ def op_CALL(f, a, n):
         code = callable_.__code__
         hit = _decisions.get(id(code))
         if hit is None or hit[0] is not code or config.current.tier1 is not _decisions_policy[0]:
-            hit = _decide(code)
+            hit = _decide(code, callable_.__globals__)
         if hit[1] is not None:
             f.lasti = index * 2
             f.ip = n
@@ -1018,7 +1018,7 @@ def op_CALL_FUNCTION_EX(f, a, n):
         callargs = (func.__self__,) + callargs
         func = func.__func__
     if type(func) is _FunctionType:
-        info = _tier1_info(func.__code__)
+        info = _tier1_info(func.__code__, func.__globals__)
         if info is not None:
             index = a >> 8
             f.lasti = index * 2
@@ -1990,33 +1990,42 @@ def code_info(code):
 # Which calls tier 1 takes (``cpjit.config.current.tier1``).
 
 import os as _os
+from . import policy as _policy
 # cpjit's own functions (e.g. run_function called from guest code) always run natively.
 _CPJIT_DIR = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))) + _os.sep
 _decisions = {}
 _decisions_policy = [None]
 
 
-def _decide(code):
+def _decide(code, globals_dict=None):
     """Decide (once per code object and policy) whether tier 1 runs ``code``:
-    returns ``(code, CodeInfo or None)`` and caches it."""
+    returns ``(code, CodeInfo or None)`` and caches it. ``globals_dict`` (the function's)
+    lets the "reach" policy follow the names the code calls (policy.reaches_loop)."""
     policy = config.current.tier1
     if policy is not _decisions_policy[0]:
         _decisions.clear()
+        _policy.reaches_loop.clear()
         _decisions_policy[0] = policy
     info = None
     if not code.co_flags & CO_NATIVE_ONLY and not code.co_filename.startswith(_CPJIT_DIR):
-        candidate = code_info(code)
-        if policy == "all" or candidate.has_loop:
-            info = candidate
+        if policy == "all":
+            info = code_info(code)
+        elif policy == "reach":
+            if _policy.reaches_loop(code, globals_dict):
+                info = code_info(code)
+        else:
+            candidate = code_info(code)
+            if candidate.has_loop:
+                info = candidate
     hit = _decisions[id(code)] = (code, info)
     return hit
 
 
-def _tier1_info(code):
+def _tier1_info(code, globals_dict=None):
     """The CodeInfo if tier 1 runs ``code`` under the current policy, else None (native)."""
     hit = _decisions.get(id(code))
     if hit is None or hit[0] is not code or config.current.tier1 is not _decisions_policy[0]:
-        hit = _decide(code)
+        hit = _decide(code, globals_dict)
     return hit[1]
 
 
