@@ -172,3 +172,28 @@ def test_cmake_builds_the_table_and_exports_compile_commands(tmp_path):
     files = {pathlib.Path(entry["file"]).name for entry in commands}
     assert files == {"template.c", "trampoline.c"}
     assert all("-fpic" in entry["arguments"] for entry in commands)
+
+
+def test_inputs_digest_memo_follows_file_changes(tmp_path, monkeypatch):
+    """The remembered digest is only reused while every input keeps its size and mtime:
+    a changed stencil source gives a new digest, and going back gives the old one."""
+    import os
+    import shutil
+    from cpjit.stencil_build import paths
+    stencils = tmp_path / "stencils"
+    shutil.copytree(paths.stencils_dir(), stencils,
+                    ignore=shutil.ignore_patterns("_generated"))
+    monkeypatch.setattr(paths, "stencils_dir", lambda: stencils)
+    monkeypatch.setenv("CPJIT_STENCIL_CACHE", str(tmp_path / "cache"))
+    first = cache.inputs_digest(X86_64_LINUX)
+    assert cache.inputs_digest(X86_64_LINUX) == first          # from the memo
+    memo = cache.table_path(X86_64_LINUX).with_suffix(".inputs")
+    assert memo.exists() and first in memo.read_text()
+    source = stencils / "uops" / "core.c"
+    original = source.read_bytes()
+    source.write_bytes(original + b"\n/* changed */\n")
+    changed = cache.inputs_digest(X86_64_LINUX)
+    assert changed != first
+    source.write_bytes(original)
+    os.utime(source, ns=(1, 1))
+    assert cache.inputs_digest(X86_64_LINUX) == first

@@ -51,36 +51,70 @@ def table_path(target: Target, cache_dir: pathlib.Path | None = None) -> pathlib
     return directory / ("stencils-%s-%s.table" % (target.triple, python_abi()))
 
 
-def inputs_digest(target: Target, uop_names=None) -> str:
-    """sha256 over every input except the compiler (see module docstring)."""
-    from cpjit.stencil_build.compile import python_include_dirs
-    hasher = hashlib.sha256()
-
-    def add_file(path: pathlib.Path, root: pathlib.Path) -> None:
-        hasher.update(str(path.relative_to(root)).encode() + b"\0")
-        hasher.update(path.read_bytes())
-        hasher.update(b"\0")
-
-    hasher.update(("format %d\n" % TABLE_FORMAT_VERSION).encode())
-    hasher.update(target.triple.encode() + b"\n")
-    hasher.update(" ".join(target.flags).encode() + b"\n")
-    hasher.update(python_abi().encode() + b"\n" + sys.version.encode() + b"\n")
+def _input_files():
+    """Every input file except the compiler, as ``(name in the digest, path)``, sorted."""
+    files = []
     stencils = paths.stencils_dir()
     for path in sorted(stencils.rglob("*")):
         if path.is_file() and path.suffix in (".c", ".h"):
-            add_file(path, stencils)
-    for package in ("uops", "build"):
+            files.append((str(path.relative_to(stencils)), path))
+    for package in ("uops", "stencil_build"):
         root = _PACKAGE / package
         for path in sorted(root.glob("*.py")):
             if path.name != "expansion.py":      # the optimizer's, not an input
-                add_file(path, _PACKAGE)
-    for include in python_include_dirs():
+                files.append((str(path.relative_to(_PACKAGE)), path))
+    for include in paths.python_include_dirs():
         root = pathlib.Path(include)
         for path in sorted(root.rglob("*.h")):
-            add_file(path, root)
+            files.append((str(path.relative_to(root)), path))
+    return files
+
+
+def _settings(target: Target) -> bytes:
+    return ("format %d\n%s\n%s\n%s\n%s\n" % (
+        TABLE_FORMAT_VERSION, target.triple, " ".join(target.flags), python_abi(),
+        sys.version)).encode()
+
+
+def inputs_digest(target: Target, uop_names=None) -> str:
+    """sha256 over every input except the compiler (see module docstring).
+
+    Reading and hashing every input (the Python headers included) costs ~20 ms at each
+    start, so the answer is remembered next to the table under a fingerprint of the
+    inputs' names, sizes and modification times (what make trusts); any change to a file
+    changes the fingerprint and the contents are hashed again.
+    """
+    files = _input_files()
+    fingerprint = hashlib.sha256(_settings(target))
+    for name, path in files:
+        st = path.stat()
+        fingerprint.update(("%s\0%d\0%d\n" % (name, st.st_size, st.st_mtime_ns)).encode())
+    if uop_names is not None:
+        fingerprint.update(("uops " + ",".join(sorted(uop_names))).encode())
+    fingerprint = fingerprint.hexdigest()
+    memo = table_path(target).with_suffix(".inputs")
+    try:
+        remembered, digest = memo.read_text().split()
+        if remembered == fingerprint and len(digest) == 64:
+            return digest
+    except (OSError, ValueError):
+        pass
+    hasher = hashlib.sha256()
+    hasher.update(_settings(target))
+    for name, path in files:
+        hasher.update(name.encode() + b"\0")
+        hasher.update(path.read_bytes())
+        hasher.update(b"\0")
     if uop_names is not None:
         hasher.update(("uops " + ",".join(sorted(uop_names))).encode())
-    return hasher.hexdigest()
+    digest = hasher.hexdigest()
+    try:
+        tmp = memo.with_name(memo.name + ".%d.tmp" % os.getpid())
+        tmp.write_text("%s %s\n" % (fingerprint, digest))
+        os.replace(tmp, memo)
+    except OSError:
+        pass     # a read-only cache: hash the contents each time
+    return digest
 
 
 def full_digest(inputs: str, toolchain_version_text: str) -> str:

@@ -51,10 +51,7 @@ class CompileJob:
             "-c", str(self.assembly), "-o", str(self.output))
 
 
-def python_include_dirs() -> list[str]:
-    """The running Python's headers (internal ones are under include/internal)."""
-    dirs = [sysconfig.get_paths()["include"], sysconfig.get_paths()["platinclude"]]
-    return list(dict.fromkeys(dirs))
+from cpjit.stencil_build.paths import python_include_dirs  # noqa: E402,F401  (its home)
 
 
 def common_flags(target: Target, stencils: pathlib.Path) -> list[str]:

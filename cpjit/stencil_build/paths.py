@@ -12,6 +12,7 @@ writable (git-ignored), otherwise ``$XDG_CACHE_HOME/cpjit`` (default
 from __future__ import annotations
 
 import os
+import sysconfig
 import pathlib
 
 PACKAGE_DIR = pathlib.Path(__file__).resolve().parent.parent   # .../cpjit
@@ -47,6 +48,12 @@ def _writable_dir(path: pathlib.Path) -> bool:
     except OSError:
         return False
     return os.access(path, os.W_OK)
+
+
+def python_include_dirs() -> list[str]:
+    """The running Python's headers (internal ones are under include/internal)."""
+    dirs = [sysconfig.get_paths()["include"], sysconfig.get_paths()["platinclude"]]
+    return list(dict.fromkeys(dirs))
 
 
 def cache_dir() -> pathlib.Path:
