@@ -5,7 +5,9 @@
 
 Prints the totals the issue notes quote: traces (and side traces), executors
 invalidated, exits by kind, uops run by the uop interpreter and (estimated from
-counters) as machine code, machine-code bytes. Each program runs in its own process with
+counters) as machine code, machine-code bytes, exits per uop, and the instructions run in
+tier 1 beside those run in tier 2 (see ``work_share`` in docs/usage.md). Each program runs
+in its own process with
 ``CPJIT_STATS_FILE`` set, so the program's own stderr is untouched.
 """
 
@@ -35,7 +37,7 @@ def run_one(program, mode, traced, stats_path):
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
     try:
         with open(stats_path) as f:
-            return json.load(f)["cpjit_stats"].get("optimizer", {})
+            return json.load(f)["cpjit_stats"]
     except (OSError, ValueError, KeyError):
         return None
 
@@ -47,12 +49,24 @@ def main(argv=None):
                         help="thresholds 1 and --tier1=all (trace everything)")
     args = parser.parse_args(argv)
     totals, exits, programs_with_traces, missing = Counter(), Counter(), 0, []
+    by_uop = {}          # "deopt by uop" -> Counter (the per-uop exit counts)
+    work = Counter()     # instructions: tier-1 dispatches, tier-2 uops converted
     with tempfile.TemporaryDirectory() as tmp:
         for program in sorted(CORPUS.glob("[0-9][0-9]_*.py")):
-            stats = run_one(program, args.mode, args.traced, os.path.join(tmp, "s.json"))
-            if stats is None:
+            everything = run_one(program, args.mode, args.traced, os.path.join(tmp, "s.json"))
+            if everything is None:
                 missing.append(program.name)
                 continue
+            stats = everything.get("optimizer", {})
+            share = everything.get("work_share") or {}
+            work["tier 1"] += share.get("tier1_dispatches") or 0
+            ratio = share.get("tier2_uops_per_instruction")
+            if ratio:
+                work["machine code"] += share["tier2_uops_machine_code"] / ratio
+                work["tier-2 interpreter"] += share["tier2_uops_interp"] / ratio
+            for key, value in stats.items():
+                if key.endswith(" by uop") and isinstance(value, dict):
+                    by_uop.setdefault(key, Counter()).update(value)
             for key in SUMMED:
                 totals[key] += stats.get(key, 0) or 0
             exits.update(stats.get("exits", {}))
@@ -67,6 +81,14 @@ def main(argv=None):
     if run_as_uops:
         print("  share of tier-2 uops run as machine code: %.3f"
               % (totals["uops_jit"] / run_as_uops))
+    for key, counts in sorted(by_uop.items()):
+        top = ", ".join("%s %d" % item for item in counts.most_common(8))
+        print("  %-24s %s" % (key, top or "-"))
+    total_work = sum(work.values())
+    if total_work:
+        print("  instructions run (tier-2 uops / uops per instruction of each program's traces):")
+        for where in ("tier 1", "tier-2 interpreter", "machine code"):
+            print("    %-20s %12d  %5.1f %%" % (where, work[where], 100.0 * work[where] / total_work))
     if missing:
         print("  no stats from: %s" % ", ".join(missing))
     return 0
