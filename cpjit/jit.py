@@ -538,14 +538,22 @@ class JitCode:
                            _default_null() if null is None else null, instr_offset,
                            code.co_stacksize if stack_capacity is None else stack_capacity)
 
-    def run_frame(self, frame, instr_offset=None):
-        """run() on a cpjit.interpreter.frame.Frame (at frame.lasti by default)."""
+    def run_frame(self, frame, instr_offset=None, entry=None):
+        """run() on a cpjit.interpreter.frame.Frame (at frame.lasti by default).
+
+        `entry`: the frame tier 1 entered the executor with, when `frame` is one that
+        an earlier exit of the same entry rebuilt above it (not counted by tier 1 yet):
+        the frames between them count against the recursion limit here."""
         code = frame.code
         # Machine code runs guest code natively (_CALL, binary ops on Python classes,
         # sys.setrecursionlimit...): it must see the recursion budget a tier-1 handler
         # sees, as CPython would, not the engine's headroom.
         cell = getattr(frame, "rcell", None)
         debt = _native_recursion_debt() if cell is not None else 0
+        if cell is None and entry is not None:
+            cell = getattr(entry, "rcell", None)
+            if cell is not None:
+                debt = _native_recursion_debt() + _frames_between(frame, entry)
         return self._enter(frame.localsplus, frame.stack, code, frame.func, frame.globals,
                            frame.builtins, frame.locals, _NULL_SENTINEL[0] if _NULL_SENTINEL
                            else _default_null(),
@@ -755,6 +763,15 @@ def _debt_codes():
         except (ImportError, AttributeError):
             _DEBT_CODES.extend((None, None, 0, sys._getframe))
     return _DEBT_CODES
+
+
+def _frames_between(frame, entry):
+    """How many frames `frame` lies above `entry` (its back chain), 0 if not above it."""
+    n = 0
+    while frame is not None and frame is not entry:
+        frame = frame.back
+        n += 1
+    return n if frame is entry else 0
 
 
 def _native_recursion_debt():

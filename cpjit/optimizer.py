@@ -30,6 +30,7 @@ from time import perf_counter as _perf_counter
 from cpjit.uops import expansion as exp
 from cpjit import uop_interpreter as uint
 from cpjit import stats as _stats
+from cpjit import specialize_attrs as _attrs
 
 # The limits of pycore_optimizer.h / optimizer.c.
 UOP_MAX_TRACE_LENGTH = 800
@@ -285,6 +286,9 @@ class _OptimizerState:
         # Progress-making side traces by (id(code), byte offset): what CPython finds as
         # the ENTER_EXECUTOR it inserted at the exit's target (see side_exit_optimize).
         self.side_anchors = {}
+        # Traces made for hot _DYNAMIC_EXITs by (id(code), byte offset) (CPython inserts
+        # them in the code at the exit's place): found there by later dynamic exits.
+        self.dynamic_targets = {}
         self.config = None
         self.engine = None
         self.stats = _stats.Tier2Stats()
@@ -702,6 +706,12 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
         seq = exp.expand(opname, oparg, entry, generic_only=generic_only)
         if opname == "FOR_ITER" and seq is not None:
             seq = _for_iter_expansion(entry, generic_only) or seq
+        if not generic_only and seq is not None:
+            # attribute / global forms: operands checked now (cpjit/specialize_attrs.py)
+            special = _attrs.specialize_in_trace(exp.specialized_name(entry), entry, code,
+                                                 func, frame, oparg)
+            if special is not None:
+                seq = special
         if seq is None:
             stats.unsupported(opname)
             trace.pop()
@@ -728,25 +738,21 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
             break
         pushes_frame = any(u == "_PUSH_FRAME" for u, _ in seq)
         callee = None
-        if pushes_frame:
-            callee = exp.profile_value(entry, "func")
-            bail = None
-            if callee is None or not hasattr(callee, "__code__"):
-                bail = "no callee"
-            elif callee.__code__ is code:
-                stats.inc("recursive_call")
-                bail = "recursive call"
-            elif callee.__code__.co_flags & 0x3A0:     # generators, coroutines: native
-                bail = "generator callee"
-            elif len(trace_stack) >= TRACE_STACK_SIZE:
-                stats.inc("trace_stack_overflow")
-                bail = "trace stack overflow"
-            if bail is not None:
-                # Not inlined: the generic CALL (it deopts for Python functions).
-                seq = exp.GENERIC[opname]
-                pushes_frame = False
-                if lltrace >= 2:
-                    print("    not inlining the call: %s" % bail, file=sys.stderr)
+        frame_exit = None        # what ends the trace right after the _PUSH_FRAME, if anything
+        if pushes_frame or (generic_only and opname == "CALL"):
+            seq, callee, frame_exit = _plan_python_call(
+                seq, opname, oparg, entry, code, frame if first else None,
+                len(trace_stack), generic_only, stats)
+            pushes_frame = any(u == "_PUSH_FRAME" for u, _ in seq)
+            if lltrace >= 2 and frame_exit is not None:
+                print("    call ends the trace in the callee: %s" % frame_exit, file=sys.stderr)
+            if supports is not None and lacks_stencil(
+                    [exp.UOP_REPLACEMENTS.get(u, u) if src == exp.REPLACED else u
+                     for u, src in seq]):
+                stats.unsupported(opname)
+                trace.pop()
+                reason = "no machine code for %s" % opname
+                break
         for uop_name, source in seq:
             uop_oparg = oparg
             operand = 0
@@ -757,10 +763,24 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
                 uop_oparg = next_index
             elif isinstance(source, tuple) and source[0] == "profile":
                 operand = exp.profile_value(entry, source[1])
+            elif isinstance(source, tuple) and source[0] == "value":
+                operand = source[1]
             if uop_name == "_LOAD_CONST":
                 operand = code.co_consts[oparg]
             if uop_name == "_CHECK_FUNCTION_EXACT_ARGS":
                 operand = (callee, callee.__code__)
+            if uop_name == "_PUSH_FRAME" and frame_exit is not None:
+                # CPython's bail-outs that still push the frame: the trace ends in the
+                # callee, at its first instruction (tier 1 or a trace goes on there).
+                if callee is not None:
+                    dependencies.add(callee.__code__)
+                add(uop_name, uop_oparg, callee, target, error_ip=offset)
+                if frame_exit == "_DYNAMIC_EXIT":
+                    add("_DYNAMIC_EXIT", 0, 0, 0)
+                else:
+                    add("_EXIT_TRACE", 0, 0, 0)
+                reason = "call: %s" % frame_exit
+                break
             if uop_name == "_PUSH_FRAME":
                 new_code = callee.__code__
                 dependencies.add(new_code)
@@ -785,6 +805,8 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
             index = next_index
             exit_target = index * 2
         first = False
+        if frame_exit is not None and pushes_frame:
+            break                # the trace ended in the callee
 
     if lltrace >= 2 and reason:
         print("    trace ends: %s" % reason, file=sys.stderr)
@@ -802,6 +824,89 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
             start, len(trace)), file=sys.stderr)
     stats.hist("trace_length", len(trace))
     return trace
+
+
+# Code flags of functions tier 1 never runs in a frame of its own (CO_GENERATOR,
+# CO_COROUTINE, CO_ITERABLE_COROUTINE, CO_ASYNC_GENERATOR): cpjit runs them natively.
+_CO_NATIVE_ONLY = 0x20 | 0x80 | 0x100 | 0x200
+
+# A call whose callee is not inlined but whose frame is pushed: the dynamic guard,
+# then the frame made as for CALL_PY_EXACT_ARGS (the trace ends in it).
+_DYNAMIC_CALL = [("_CHECK_PY_FUNCTION_EXACT_ARGS", exp.FULL), ("_CHECK_STACK_SPACE", exp.FULL),
+                 ("_INIT_CALL_PY_EXACT_ARGS", exp.FULL), ("_SAVE_RETURN_OFFSET", exp.RETURN_OFFSET),
+                 ("_PUSH_FRAME", exp.FULL)]
+
+
+def _plan_python_call(seq, opname, oparg, entry, code, frame, depth, generic_only, stats):
+    """The ``_PUSH_FRAME`` cases of ``translate_bytecode_to_trace``: ``(uops, callee,
+    frame_exit)``; ``frame_exit`` is None when the callee is inlined (or no frame is
+    pushed), else the uop that ends the trace right after ``_PUSH_FRAME``.
+
+    As CPython: a recursive call, or a callee whose ``__code__`` changed since it was
+    profiled, pushes the frame and ends with ``_EXIT_TRACE`` at the callee's start (a
+    side trace can follow it there); a callee the trace cannot know (the profile lost
+    it, or the call site is polymorphic) pushes the frame behind a guard that holds for
+    any Python function with exact arguments and ends with ``_DYNAMIC_EXIT``.  A full
+    trace stack (CPython gives the trace up) pushes the known callee's frame and ends
+    with ``_EXIT_TRACE`` there, as a recursive call does.  A generator or coroutine function keeps the generic call: tier 1
+    runs those natively (a call only makes the generator object, no frame runs it).
+    """
+    callee = exp.profile_value(entry, "func")
+    if exp.specialized_name(entry) != "CALL_PY_EXACT_ARGS":
+        return seq, None, None
+    if generic_only:
+        # The first instruction of a trace that must make progress (a side trace after
+        # the inlined call's guard failed, ...): de-specialized, as CPython's projection
+        # does.  When the callee on the stack now is (again) a Python function with
+        # exact arguments, the site calls several of them: push the frame dynamically
+        # rather than leave every call to tier 1 (the generic _CALL deopts for them).
+        now = _callee_on_stack(frame, oparg)
+        if now is None or not _is_exact_python_call(now[0], now[1]):
+            return seq, None, None
+        stats.inc("dynamic_call")
+        return _DYNAMIC_CALL, None, "_DYNAMIC_EXIT"
+    if callee is None or type(callee) is not _FunctionType:
+        stats.inc("dynamic_call")
+        return _DYNAMIC_CALL, None, "_DYNAMIC_EXIT"
+    new_code = callee.__code__
+    if new_code.co_flags & _CO_NATIVE_ONLY:
+        return exp.GENERIC[opname], None, None
+    if new_code is code:
+        stats.inc("recursive_call")
+        return seq, callee, "_EXIT_TRACE"
+    profiled_code = exp.profile_value(entry, "code")
+    if profiled_code is not None and profiled_code is not new_code:
+        stats.inc("callee_code_changed")
+        return seq, callee, "_EXIT_TRACE"
+    if depth >= TRACE_STACK_SIZE:
+        stats.inc("trace_stack_overflow")
+        return seq, callee, "_EXIT_TRACE"
+    return seq, callee, None
+
+
+_FunctionType = type(_plan_python_call)
+
+
+def _callee_on_stack(frame, oparg):
+    """``(callable, positional argument count)`` of the CALL about to run in ``frame``
+    (a tier-1 frame stopped at it), or None."""
+    if frame is None:
+        return None
+    stack = frame.stack
+    if len(stack) < oparg + 2:
+        return None
+    if stack[-oparg - 2] is uint.NULL:
+        return stack[-oparg - 1], oparg
+    return stack[-oparg - 2], oparg + 1
+
+
+def _is_exact_python_call(func, argc):
+    """What ``_CHECK_PY_FUNCTION_EXACT_ARGS`` checks, known at projection time."""
+    if type(func) is not _FunctionType:
+        return False
+    c = func.__code__
+    return (c.co_argcount == argc and not c.co_kwonlyargcount
+            and not c.co_flags & (0x04 | 0x08 | _CO_NATIVE_ONLY))
 
 
 def _for_iter_expansion(entry, generic_only):
@@ -1076,6 +1181,11 @@ def executor_clear(executor):
             del _state.side_anchors[executor.anchor_key]
         executor.anchor_key = None
         executor.anchor_code = None
+    key = getattr(executor, "dynamic_key", None)
+    if key is not None:
+        if _state.dynamic_targets.get(key, (None,))[0] is executor:
+            del _state.dynamic_targets[key]
+        executor.dynamic_key = None
     if executor.jit_code is not None:
         _state.engine.free(executor)
 
@@ -1176,6 +1286,101 @@ def side_exit_optimize(exit, frame):
     exit.executor = executor
     _state.stats.inc("side_traces")
     return executor
+
+
+def dynamic_exit_executor(exit, frame):
+    """``_DYNAMIC_EXIT`` (tier 2): the executor to go on with where ``frame`` stands
+    (``frame.lasti``), or None to leave for tier 1 there.
+
+    As CPython: an executor already at that place is entered; otherwise the exit's
+    temperature counts, and a hot exit optimizes a new trace there (chain depth 0: it
+    must make progress) that later dynamic exits to the same place find, but the exit
+    itself is never linked to it (its target varies).  cpjit keeps such traces in
+    ``dynamic_targets`` (and finds reusable side traces in ``side_anchors``), since it
+    only inserts executors on back edges.
+    """
+    code = frame.code
+    offset = frame.lasti
+    found = uint.executor_at(frame, offset)
+    if found is not None:
+        return found
+    key = (id(code), offset)
+    hit = _state.dynamic_targets.get(key)
+    if hit is not None and hit[0].valid and hit[1] is code:
+        return hit[0]
+    anchor = _state.side_anchors.get(key)
+    if anchor is not None and anchor.valid and anchor.anchor_code is code:
+        return anchor
+    if not uint._exit_is_hot(exit):
+        return None
+    opt = _state.optimizer
+    executor = None
+    if opt is not None and not isinstance(opt, NeverOptimizer):
+        executor = _PyOptimizer_Optimize(opt, frame, offset, None, 0)
+    if executor is None:
+        uint._restart_backoff(exit)
+        return None
+    exit.temperature = [max(_config().side_exit_threshold, 1) - 1, 0]
+    _state.dynamic_targets[key] = (executor, code)     # the code keeps id(code) unique
+    executor.dynamic_key = key
+    _state.stats.inc("dynamic_traces")
+    return executor
+
+
+# Uops that leave only in rare states: an invalid executor (the validity checks) or
+# a failed allocation (_INIT_CALL_PY_EXACT_ARGS in machine code).
+_RARE_LEAVERS = frozenset(["_CHECK_VALIDITY_AND_SET_IP", "_CHECK_VALIDITY",
+                           "_TIER2_RESUME_CHECK", "_INIT_CALL_PY_EXACT_ARGS"])
+_STUB_OF_KIND = {"deopt": "_DEOPT", "error": "_ERROR_POP_N", "side": "_EXIT_TRACE",
+                 "dynamic": "_DYNAMIC_EXIT"}
+
+
+def exit_uop_name(executor, kind, stub=None, target=None):
+    """Stats (``"deopt by uop"``, ...): the name of the uop that took an exit.
+
+    ``stub`` is the index of the exit stub when the engine knows it (the reference
+    interpreter, a machine-code side exit by its exit index); otherwise every stub of
+    that kind at ``target`` (machine code's deopts and errors only report a target).
+    The uop is the one whose jump (exits, deopts) or error target is that stub, or the
+    stub itself when it ends the trace (a trace's closing ``_EXIT_TRACE``).  Neighbours
+    leaving for the same place share a stub, as in CPython: then the uops that leave
+    only in rare states (``_RARE_LEAVERS``: validity checks while the executor is valid,
+    an allocation failure) are left out, and any uops left are named together,
+    ``"_A|_B"``.  Called only when stats are on.
+    """
+    cache = executor.__dict__.setdefault("_exit_uop_names", {})
+    key = (kind, stub, target)
+    name = cache.get(key) if executor.valid else None
+    if name is not None:
+        return name
+    trace = executor.trace
+    stub_name = _STUB_OF_KIND[kind]
+    if stub is not None:
+        stubs = (stub,)
+    else:
+        stubs = tuple(i for i, inst in enumerate(trace)
+                      if inst.name == stub_name and inst.target == target)
+    names = []
+    for inst in trace:
+        if kind == "error":
+            hit = inst.error_target in stubs and uint.uop_flags(inst.name) & uint.HAS_ERROR
+        else:
+            hit = (inst.format == "jump" and inst.jump_target in stubs
+                   and inst.name != "_JUMP_TO_TOP"
+                   and uint.uop_flags(inst.name) & (uint.HAS_EXIT | uint.HAS_DEOPT))
+        if hit and inst.name not in names:
+            names.append(inst.name)
+    if len(names) > 1 and executor.valid:
+        names = [n for n in names if n not in _RARE_LEAVERS] or names
+    if names:
+        name = "|".join(names)
+    elif stubs and len(stubs) == 1:
+        name = trace[stubs[0]].name      # the stub ends the trace itself
+    else:
+        name = stub_name
+    if executor.valid:
+        cache[key] = name
+    return name
 
 
 def _progresses_before_reentry(executor):
@@ -1334,7 +1539,9 @@ class JitEngine:
         f = frame
         while True:
             t0 = _perf_counter()
-            record = code.run_frame(f)
+            # Frames rebuilt at earlier exits of this entry are not counted by tier 1
+            # yet: machine code continuing above them counts them (recursion limit).
+            record = code.run_frame(f) if f is frame else code.run_frame(f, entry=frame)
             stats.add_time("time_machine_code_s", _perf_counter() - t0)
             stats.inc("jit_entries")
             owner = self.by_address.get(record.executor)
@@ -1346,6 +1553,8 @@ class JitEngine:
                 # them, as the reference interpreter's _PUSH_FRAME makes.
                 f = jit_frames.rebuild_tier1_frames(jit.take_inlined_frames(record), f)
             kind = record.kind
+            if stats.per_uop and owner is not None:
+                _count_machine_code_exit(stats, owner, record, a)
             if kind == a.EXIT_SIDE:
                 stats.exit_taken("side")
                 if owner is not None and 0 <= record.index < len(owner.exits):
@@ -1389,13 +1598,43 @@ class JitEngine:
             elif kind == a.EXIT_PERIODIC:
                 stats.exit_taken("periodic")
             elif kind == a.EXIT_DYNAMIC:
+                # Tier 1 goes on where the frame stands (the callee's first
+                # instruction) unless a trace is there for it (dynamic_exit_executor).
                 stats.exit_taken("dynamic")
+                f.lasti = record.target
+                if owner is not None and 0 <= record.index < len(owner.exits):
+                    found = dynamic_exit_executor(owner.exits[record.index], f)
+                    if found is not None and found.valid:
+                        if found.jit_code is not None:
+                            code = found.jit_code
+                            continue
+                        resumed, offset = self._interpret_side_trace(found, f, frame)
+                        if resumed is not frame:
+                            uint._adopt_direct_callee(resumed, frame)
+                        return resumed, offset
             else:
                 stats.exit_taken("deopt")
             f.lasti = record.target
             if f is not frame:
                 uint._adopt_direct_callee(f, frame)
             return f, record.target
+
+
+def _count_machine_code_exit(stats, owner, record, a):
+    """Stats: a machine-code exit by the uop that took it (``exit_uop_name``)."""
+    kind = record.kind
+    if kind == a.EXIT_SIDE or kind == a.EXIT_DYNAMIC:
+        name = "_EXIT_TRACE" if kind == a.EXIT_SIDE else "_DYNAMIC_EXIT"
+        stubs = [i for i, inst in enumerate(owner.trace)
+                 if inst.name == name and inst.exit_index == record.index]
+        if not stubs:
+            return
+        kind_name = "side" if kind == a.EXIT_SIDE else "dynamic"
+        stats.exit_by_uop(kind_name, exit_uop_name(owner, kind_name, stub=stubs[0]))
+    elif kind == a.EXIT_DEOPT:
+        stats.exit_by_uop("deopt", exit_uop_name(owner, "deopt", target=record.target))
+    elif kind == a.EXIT_ERROR:
+        stats.exit_by_uop("error", exit_uop_name(owner, "error", target=record.target))
 
 
 # The uops that end a trace's main body (the exit stubs follow it).

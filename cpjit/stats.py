@@ -17,6 +17,10 @@ def _bucket(n):
     return b
 
 
+# The exit kinds counted per uop (keys "deopt by uop", "side by uop", ...).
+EXIT_KINDS_BY_UOP = ("deopt", "side", "error", "dynamic")
+
+
 class Tier2Stats:
     """The optimizer's and executors' counters."""
 
@@ -25,6 +29,11 @@ class Tier2Stats:
         self.unsupported_opcodes = {}
         self.histograms = {}
         self.exits = {"side": 0, "deopt": 0, "error": 0, "dynamic": 0, "periodic": 0}
+        # Exits by the uop that took them ("deopt by uop": {"_GUARD_BOTH_INT": 12, ...}),
+        # counted only when stats are on (``install``): the engines look the uop up at
+        # the exit, off the hot path (cpjit.optimizer.exit_uop_name).
+        self.per_uop = False
+        self.exits_by_uop = {kind: {} for kind in EXIT_KINDS_BY_UOP}
         self.executions = 0
         self.uops_interp = 0      # uops run by the reference interpreter
         self.uops_jit = 0         # uops run as machine code (counted per trace entry)
@@ -53,6 +62,11 @@ class Tier2Stats:
     def exit_taken(self, kind):
         self.exits[kind] = self.exits.get(kind, 0) + 1
 
+    def exit_by_uop(self, kind, uop_name):
+        """One exit of ``kind`` taken by ``uop_name`` (only called when ``per_uop``)."""
+        counts = self.exits_by_uop[kind]
+        counts[uop_name] = counts.get(uop_name, 0) + 1
+
     def jit_fallback(self, reason):
         self.jit_fallbacks[reason] = self.jit_fallbacks.get(reason, 0) + 1
 
@@ -71,6 +85,8 @@ class Tier2Stats:
             str(k): v for k, v in sorted(self.histograms.get("optimized_trace_length",
                                                              {}).items())}
         out["exits"] = dict(self.exits)
+        for kind, counts in self.exits_by_uop.items():
+            out["%s by uop" % kind] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
         out["executions"] = self.executions
         out["uops_interp"] = self.uops_interp
         out["uops_jit"] = self.uops_jit
@@ -89,6 +105,8 @@ class Tier2Stats:
 
 
 def install(stats, config):
-    """Nothing to set up: ``cpjit exec`` prints / writes (``CPJIT_STATS_FILE``) what
+    """Stats on (``--stats``, ``CPJIT_STATS``, ``CPJIT_STATS_FILE``): the per-uop exit
+    counts are kept too.  ``cpjit exec`` prints / writes what
     ``cpjit.optimizer.get_stats()`` returns when the program ends."""
+    stats.per_uop = bool(getattr(config, "stats", "") or getattr(config, "stats_file", ""))
     return stats

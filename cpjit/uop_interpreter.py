@@ -1070,6 +1070,34 @@ def _check_function_exact_args(f, inst, st):
         return inst.jump_target
 
 
+# The guard of a frame push whose callee is not known when the trace is made (a
+# polymorphic call site, a callee the profile no longer holds): any Python function
+# that tier 1 could run in a frame of its own with exactly these positional arguments
+# (CPython's _CHECK_FUNCTION_EXACT_ARGS without the _CHECK_FUNCTION_VERSION before it).
+# Generators and coroutines run natively in cpjit, so they fail it; so do functions
+# with *args, **kwargs or keyword-only parameters, and calls with keyword names.
+# CO_VARARGS | CO_VARKEYWORDS | CO_GENERATOR | CO_COROUTINE | CO_ITERABLE_COROUTINE |
+# CO_ASYNC_GENERATOR
+_CO_NOT_EXACT = 0x04 | 0x08 | 0x20 | 0x80 | 0x100 | 0x200
+
+
+@uop("_CHECK_PY_FUNCTION_EXACT_ARGS", HAS_EXIT)
+def _check_py_function_exact_args(f, inst, st):
+    s = f.stack
+    n = inst.oparg
+    if s[-n - 2] is NULL:
+        callee = s[-n - 1]
+        argc = n
+    else:
+        callee = s[-n - 2]
+        argc = n + 1
+    if type(callee) is not types.FunctionType or st.kwnames:
+        return inst.jump_target
+    code = callee.__code__
+    if code.co_argcount != argc or code.co_kwonlyargcount or code.co_flags & _CO_NOT_EXACT:
+        return inst.jump_target
+
+
 @uop("_CHECK_STACK_SPACE", HAS_DEOPT)
 def _check_stack_space(f, inst, st):
     # Tier 1 counts recursion in tstate->recursion_remaining; near the limit the call
@@ -1243,6 +1271,7 @@ def run(state, frame, executor, lltrace=0):
         except BaseException as exc:   # noqa: B902 -- KeyboardInterrupt exits the same way
             stub = trace[inst.error_target]
             state.uops_executed += executed
+            state.error_uop = inst.name
             if stub.name == "_ERROR_POP_N":
                 n = stub.oparg
                 if n:
@@ -1284,7 +1313,7 @@ class RunState:
 
     __slots__ = ("executor", "frame", "kwnames", "error", "uops_executed", "depth",
                  "pending_frame", "new_frame", "periodic_hook", "tracing", "rcell",
-                 "native_debt")
+                 "native_debt", "error_uop")
 
     def __init__(self, new_frame, periodic_hook=None, rcell=None):
         self.executor = None
@@ -1299,6 +1328,7 @@ class RunState:
         self.tracing = _tracing
         self.rcell = rcell      # tier 1's alias of tstate->recursion_remaining
         self.native_debt = 0    # recursion room taken back while uops run (execute)
+        self.error_uop = None   # the name of the uop whose error ended the last run
 
 
 def _tracing():
@@ -1385,6 +1415,8 @@ class InterpEngine:
                 finally:
                     cell.value += native_debt
             name = stub.name
+            if stats.per_uop:
+                _count_exit_uop(stats, optimizer, current, stub, state)
             if name == "_EXIT_TRACE":
                 exit = stub.operand
                 stats.exit_taken("side")
@@ -1411,8 +1443,14 @@ class InterpEngine:
                 stats.exit_taken("deopt")
                 offset = stub.target
             elif name == "_DYNAMIC_EXIT":
+                # Tier 1 goes on wherever the frame stands (after a _PUSH_FRAME: the
+                # callee's first instruction), unless a trace is there for it.
                 stats.exit_taken("dynamic")
-                offset = stub.target
+                offset = f.lasti
+                found = optimizer.dynamic_exit_executor(stub.operand, f)
+                if found is not None:
+                    current = found
+                    continue
             else:      # _ERROR_POP_N
                 stats.exit_taken("error")
                 stats.uops_interp += state.uops_executed
@@ -1429,6 +1467,24 @@ class InterpEngine:
             if f is not frame:
                 _adopt_direct_callee(f, frame)
             return f, offset
+
+
+_EXIT_KIND_OF_STUB = {"_EXIT_TRACE": "side", "_DEOPT": "deopt", "_DYNAMIC_EXIT": "dynamic",
+                      "_ERROR_POP_N": "error"}
+
+
+def _count_exit_uop(stats, optimizer, executor, stub, state):
+    """Stats: the exit by the uop that took it (an error's uop is known exactly)."""
+    kind = _EXIT_KIND_OF_STUB.get(stub.name)
+    if kind is None:
+        if state.error is None:
+            return
+        kind = "error"       # a signal interrupted a uop that cannot fail
+    if kind == "error" and state.error_uop is not None:
+        name = state.error_uop
+    else:
+        name = optimizer.exit_uop_name(executor, kind, stub=stub.index)
+    stats.exit_by_uop(kind, name)
 
 
 def executor_at(f, offset):

@@ -4,8 +4,8 @@
 // _RETURN_VALUE in Python/bytecodes.c; the semantics follow
 // cpjit/uop_interpreter.py (the reference).
 //
-// Defines: _CHECK_FUNCTION_EXACT_ARGS _CHECK_STACK_SPACE _INIT_CALL_PY_EXACT_ARGS
-//   _SAVE_RETURN_OFFSET _PUSH_FRAME _RETURN_VALUE
+// Defines: _CHECK_FUNCTION_EXACT_ARGS _CHECK_PY_FUNCTION_EXACT_ARGS _CHECK_STACK_SPACE
+//   _INIT_CALL_PY_EXACT_ARGS _SAVE_RETURN_OFFSET _PUSH_FRAME _RETURN_VALUE
 //
 // Frames: _INIT_CALL_PY_EXACT_ARGS allocates a _cpjit_frame (PyMem_Malloc) that
 // owns its references (owns_refs = 1) and keeps it in state->reserved[1] until
@@ -27,6 +27,22 @@ op(_CHECK_FUNCTION_EXACT_ARGS, (first, second, args[oparg] -- first, second, arg
     EXIT_IF(!PyFunction_Check(callee));
     EXIT_IF(((PyFunctionObject *)callee)->func_code != expected_code);
     EXIT_IF(((PyCodeObject *)expected_code)->co_argcount != argc);
+    EXIT_IF(CPJIT_KWNAMES != NULL);
+}
+
+// A frame push whose callee the trace does not know (it ends in _DYNAMIC_EXIT):
+// any Python function tier 1 can run in a frame of its own with exactly these
+// positional arguments -- no *args, **kwargs or keyword-only parameters, no
+// generator or coroutine (cpjit runs those natively), no keyword names.
+op(_CHECK_PY_FUNCTION_EXACT_ARGS, (first, second, args[oparg] -- first, second, args[oparg])) {
+    PyObject *callee = first == NULL ? second : first;
+    int argc = oparg + (first != NULL);
+    EXIT_IF(!PyFunction_Check(callee));
+    PyCodeObject *code = (PyCodeObject *)((PyFunctionObject *)callee)->func_code;
+    EXIT_IF(code->co_argcount != argc);
+    EXIT_IF(code->co_kwonlyargcount != 0);
+    EXIT_IF(code->co_flags & (CO_VARARGS | CO_VARKEYWORDS | CO_GENERATOR | CO_COROUTINE |
+                              CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR));
     EXIT_IF(CPJIT_KWNAMES != NULL);
 }
 

@@ -601,10 +601,18 @@ op(_CALL, (first, second, args[oparg] -- res)) {
 
 // ---- trace plumbing -------------------------------------------------------------------
 
+// As CPython's, it also deopts when the eval breaker is set: a recursion that
+// machine code follows through linked traces (a recursive call's _EXIT_TRACE
+// linked back to the callee's trace) passes no _CHECK_PERIODIC, so the check at
+// each function entry is what lets Ctrl-C and other threads in.
 op(_TIER2_RESUME_CHECK, (--)) {
     DEOPT_IF(!CURRENT_EXECUTOR()->valid);
+    DEOPT_IF(*(volatile int *)state->eval_breaker);
 }
 
+// Leave for tier 1 wherever the current frame is (after a _PUSH_FRAME: the
+// callee's first instruction), with no fixed target: the JIT engine then looks
+// for a trace at that place (cpjit/optimizer.py, dynamic_exit_executor).
 op(_DYNAMIC_EXIT, (--)) {
-    CPJIT_EXIT_TO_TIER1(CPJIT_EXIT_DYNAMIC, CURRENT_TARGET(), CURRENT_EXIT_INDEX());
+    CPJIT_EXIT_TO_TIER1(CPJIT_EXIT_DYNAMIC, frame->instr_offset, CURRENT_EXIT_INDEX());
 }

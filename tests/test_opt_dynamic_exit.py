@@ -1,0 +1,339 @@
+"""Calls a trace pushes a frame for without following the callee: ``_PUSH_FRAME`` then
+``_EXIT_TRACE`` (recursive call, callee whose ``__code__`` changed) or ``_DYNAMIC_EXIT``
+(a callee the trace cannot know), as CPython's translate_bytecode_to_trace does; and the
+per-uop exit counts of ``--stats``.
+
+In-process tests look at the executors (as test_capi/test_opt.py does); the subprocess
+tests compare with CPython and read the stats (the corpus programs 90_* and 91_* run in
+every mode in test_differential.py).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from cpjit import config as _config
+from cpjit import optimizer
+from test_opt_helpers import call, first_executor, run_source, tier2, uop_names
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ENGINES = ["interp", "jit"]
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request):
+    """Each in-process test runs with the reference interpreter and with the JIT."""
+    if request.param == "jit":
+        with tier2(mode="jit"):
+            if optimizer._state.engine.name != "jit":
+                pytest.skip("no stencil table: the JIT is not available here")
+    return request.param
+
+
+def _tier1_takes_every_call():
+    # Callees are profiled (and so inlined) only when tier 1 runs them.
+    _config.current.tier1 = "all"
+
+
+def _pairs(names, first, second):
+    """Indexes i with names[i] == first and names[i + 1] == second."""
+    return [i for i in range(len(names) - 1) if names[i] == first and names[i + 1] == second]
+
+
+def _all_executors(root):
+    """The executor and every side trace linked from it (transitively)."""
+    seen, todo = [], [root]
+    while todo:
+        ex = todo.pop()
+        if ex is None or any(ex is s for s in seen):
+            continue
+        seen.append(ex)
+        todo.extend(e.executor for e in ex.exits)
+    return seen
+
+
+RECURSIVE = """
+    def fact(n):
+        if n <= 1:
+            return 1
+        return n * fact(n - 1)
+
+    def loop(n):
+        t = 0
+        for i in range(n):
+            t += fact(10)
+        return t
+"""
+
+
+def test_recursive_call_pushes_the_frame_and_exits_at_the_callee_start(engine):
+    with tier2(mode=engine):
+        _tier1_takes_every_call()
+        g = run_source(RECURSIVE)
+        assert call(g["loop"], 200) == 200 * 3628800
+        names = uop_names(first_executor(g["loop"]))
+        ex = first_executor(g["loop"])
+        # fact is inlined once; its call to itself pushes the frame and ends the trace
+        # there, with an exit to the callee's first instruction (byte offset 0).
+        assert names.count("_PUSH_FRAME") == 2
+        ends = _pairs(names, "_PUSH_FRAME", "_EXIT_TRACE")
+        assert len(ends) == 1
+        assert ex[ends[0] + 1][2] == 0
+        assert names[ends[0] - 4:ends[0]] == ["_CHECK_FUNCTION_EXACT_ARGS", "_CHECK_STACK_SPACE",
+                                               "_INIT_CALL_PY_EXACT_ARGS", "_SAVE_RETURN_OFFSET"]
+        stats = optimizer.get_stats()
+        assert stats["recursive_call"] >= 1
+        # No call is left to the generic _CALL (which deopts for Python functions).
+        assert "_CALL" not in names
+        assert stats["exits"]["deopt"] == 0
+
+
+PER_ITERATION_CALLEE = """
+    def loop(n):
+        t = 0
+        for i in range(n):
+            g = lambda v: v * 2 + i
+            t += g(i)
+        return t
+"""
+
+
+def test_callee_the_profile_lost_pushes_dynamically(engine):
+    with tier2(mode=engine, side_exit=4):
+        _tier1_takes_every_call()
+        g = run_source(PER_ITERATION_CALLEE)
+        assert call(g["loop"], 300) == sum(3 * i for i in range(300))
+        names = uop_names(first_executor(g["loop"]))
+        # A new function every iteration: the profile cannot keep it (it holds callees
+        # weakly), so the guard takes any Python function with exact arguments and the
+        # trace ends in the pushed frame.
+        ends = _pairs(names, "_PUSH_FRAME", "_DYNAMIC_EXIT")
+        assert len(ends) == 1
+        assert names[ends[0] - 4:ends[0]] == ["_CHECK_PY_FUNCTION_EXACT_ARGS", "_CHECK_STACK_SPACE",
+                                               "_INIT_CALL_PY_EXACT_ARGS", "_SAVE_RETURN_OFFSET"]
+        stats = optimizer.get_stats()
+        assert stats["exits"]["deopt"] == 0
+        assert stats["exits"]["dynamic"] > 250
+        # The hot dynamic exit got a trace of the lambda, found again at later exits.
+        assert stats["dynamic_traces"] == 1
+
+
+CODE_SWAP = """
+    def before(x):
+        return x + 100
+
+    def after(x):
+        return x - 100
+
+    def loop(n):
+        t = 0
+        for i in range(n):
+            t += before(i)
+            if i == 0:
+                before.__code__ = after.__code__
+        return t
+"""
+
+
+def test_callee_code_changed_since_profiling_exits_at_the_callee_start(engine):
+    with tier2(mode=engine, backedge=1):
+        g = run_source(CODE_SWAP)
+        assert call(g["loop"], 50) == 100 + sum(i - 100 for i in range(1, 50))
+        ex = first_executor(g["loop"])
+        names = uop_names(ex)
+        ends = _pairs(names, "_PUSH_FRAME", "_EXIT_TRACE")
+        assert len(ends) == 1 and ex[ends[0] + 1][2] == 0
+        assert "_CHECK_FUNCTION_EXACT_ARGS" in names
+        assert optimizer.get_stats()["callee_code_changed"] == 1
+
+
+PHASES = """
+    def one(x):
+        return x + 1
+
+    def two(x):
+        return x * 3
+
+    def loop(n):
+        t = 0
+        f = one
+        for i in range(n):
+            if i == 100:
+                f = two
+            t += f(i)
+        return t
+"""
+
+
+def test_site_with_a_second_callee_gets_a_dynamic_side_trace(engine):
+    with tier2(mode=engine, side_exit=4):
+        _tier1_takes_every_call()
+        g = run_source(PHASES)
+        assert call(g["loop"], 400) == sum(i + 1 for i in range(100)) + \
+            sum(3 * i for i in range(100, 400))
+        root = first_executor(g["loop"])
+        assert "_CHECK_FUNCTION_EXACT_ARGS" in uop_names(root)     # `one`, inlined
+        sides = [uop_names(ex) for ex in _all_executors(root)[1:]]
+        # The inlined call's guard failed (a second callee): the side trace at the CALL
+        # pushes whichever Python function comes, and ends in its frame.
+        dynamic = [n for n in sides if _pairs(n, "_PUSH_FRAME", "_DYNAMIC_EXIT")]
+        assert dynamic, sides
+        assert "_CHECK_PY_FUNCTION_EXACT_ARGS" in dynamic[0]
+        assert optimizer.get_stats()["exits"]["deopt"] == 0
+
+
+GENERATOR_CALLEE = """
+    def gen(k):
+        yield k
+
+    def loop(n):
+        t = 0
+        for i in range(n):
+            t += next(gen(i))
+        return t
+"""
+
+
+def test_generator_callee_keeps_the_generic_call(engine):
+    # Tier 1 runs generator code natively: a call only makes the generator object, no
+    # tier-1 frame would run the body, so no frame is pushed for it.
+    with tier2(mode=engine):
+        _tier1_takes_every_call()
+        g = run_source(GENERATOR_CALLEE)
+        assert call(g["loop"], 100) == sum(range(100))
+        names = uop_names(first_executor(g["loop"]))
+        assert "_PUSH_FRAME" not in names and "_CALL" in names
+
+
+MEGAMORPHIC = """
+    def f1(x): return x + 1
+    def f2(x): return x + 2
+    def f3(x): return x + 3
+    def f4(x): return x + 4
+    def f5(x): return x + 5
+    def f6(x): return x + 6
+
+    def loop(n):
+        fs = [f1, f2, f3, f4, f5, f6]
+        t = 0
+        for i in range(n):
+            t += fs[i % 6](i)
+            t += 10 // (i - 150) if i != 150 else 0
+        return t
+"""
+
+
+def test_exits_are_counted_by_uop(engine):
+    with tier2(mode=engine):
+        optimizer._state.stats.per_uop = True
+        g = run_source(MEGAMORPHIC)
+        expected = sum(i + 1 + i % 6 + (10 // (i - 150) if i != 150 else 0) for i in range(300))
+        assert call(g["loop"], 300) == expected
+        stats = optimizer.get_stats()
+        # Every kind's per-uop counts add up to its exits.
+        for kind in ("deopt", "side", "error", "dynamic"):
+            assert sum(stats["%s by uop" % kind].values()) == stats["exits"][kind], kind
+        # A megamorphic call site: the generic _CALL deopts for each Python function.
+        assert stats["deopt by uop"].get("_CALL", 0) > 250
+
+
+def test_per_uop_counts_are_off_unless_stats_are_on():
+    with tier2():
+        g = run_source(MEGAMORPHIC)
+        call(g["loop"], 300)
+        stats = optimizer.get_stats()
+        assert stats["exits"]["deopt"] > 250
+        assert stats["deopt by uop"] == {}
+
+
+def test_exit_uop_names_shared_stubs():
+    """Neighbours share a stub: rare leavers (validity checks) are left out, the others
+    named together."""
+    U = optimizer.UopInstruction
+    trace = [U("_START_EXECUTOR"), U("_CHECK_VALIDITY_AND_SET_IP", 0, 4, 4),
+             U("_GUARD_NOS_LIST", 0, 0, 4), U("_GUARD_TOS_INT", 0, 0, 4),
+             U("_BINARY_SUBSCR_LIST_INT", 0, 0, 4), U("_JUMP_TO_TOP", 0, 0, 0)]
+    buffer = optimizer.prepare_for_execution(trace)
+    with tier2():
+        ex = optimizer.make_executor_from_uops(buffer, optimizer.BloomFilter(),
+                                               optimizer._Watches(), None)
+        by_name = {inst.name: inst for inst in ex.trace}
+        guard = by_name["_GUARD_NOS_LIST"]
+        assert optimizer.exit_uop_name(ex, "side", stub=guard.jump_target) == \
+            "_GUARD_NOS_LIST|_GUARD_TOS_INT"
+        assert optimizer.exit_uop_name(ex, "deopt", target=4) == "_CHECK_VALIDITY_AND_SET_IP"
+        optimizer.invalidate_executor(ex)
+
+
+def _run(tmp_path, source, *cpjit_args):
+    path = tmp_path / "prog.py"
+    path.write_text(textwrap.dedent(source))
+    env = dict(os.environ, PYTHONPATH=ROOT, CPJIT_BACKEDGE_THRESHOLD="1",
+               CPJIT_SIDE_EXIT_THRESHOLD="1")
+    for key in ("CPJIT_STATS", "CPJIT_TIER1", "CPJIT_TIER2"):
+        env.pop(key, None)
+    stats_path = tmp_path / "stats.json"
+    env["CPJIT_STATS_FILE"] = str(stats_path)
+    if cpjit_args:
+        argv = [sys.executable, "-m", "cpjit", "exec", "--stats=json", "--tier1=all",
+                *cpjit_args, str(path)]
+    else:
+        argv = [sys.executable, str(path)]
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tmp_path,
+                          timeout=120)
+    result = (proc.returncode, proc.stdout, proc.stderr.replace(str(path), "prog.py"))
+    if not cpjit_args:
+        return result, None
+    return result, json.loads(stats_path.read_text())["cpjit_stats"]["optimizer"]
+
+
+DYNAMIC_PROGRAM = """
+    def work(n):
+        t = 0
+        for i in range(n):
+            g = lambda v: v * 2 + i
+            t += g(i)
+        return t
+
+    print(work(3000))
+
+    def fact(n):
+        return 1 if n <= 1 else n * fact(n - 1)
+
+    def loop(n):
+        t = 0
+        for i in range(n):
+            t += fact(12)
+        return t
+
+    print(loop(500))
+
+    def last(n):
+        t = 0
+        for i in range(n):
+            d = lambda v: v // (n - 1 - i)
+            t += d(i)
+        return t
+
+    print(last(2000))
+"""
+
+
+@pytest.mark.parametrize("mode", ["jit", "interp"])
+def test_dynamic_exits_replace_deopts_and_keep_cpythons_output(tmp_path, mode):
+    expected, _ = _run(tmp_path, DYNAMIC_PROGRAM)
+    got, stats = _run(tmp_path, DYNAMIC_PROGRAM, "--tier2=" + mode)
+    assert got == expected          # the ZeroDivisionError's traceback included
+    assert "ZeroDivisionError" in expected[2]
+    assert stats["engine"] == mode
+    # Before _DYNAMIC_EXIT, each call of a new lambda was a generic _CALL: a deopt per
+    # iteration (~5000 here).  Now the frame is pushed and the trace leaves in it.
+    assert stats["exits"]["dynamic"] > 4000
+    assert stats["exits"]["deopt"] < 100, stats["deopt by uop"]
+    assert stats["dynamic by uop"] == {"_DYNAMIC_EXIT": stats["exits"]["dynamic"]}
+    assert stats["recursive_call"] >= 1
+    assert stats["error by uop"]
