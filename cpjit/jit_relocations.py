@@ -229,6 +229,11 @@ def _relax_got_load(buffer, offset, kind, S, A, P, instruction=None, write=True)
     """
     if offset < 2:
         return None
+    if A != -4:
+        # The instruction reads the slot at G + A + 4, not at its start (clang does this
+        # for the high half of a 64-bit value: `cmp eax, [rip + G+4]` for `x >> 32`): the
+        # rewrites below all assume the whole of S, so keep the GOT load.
+        return None
     if instruction is not None:
         relaxed = _relax_to_immediate(buffer, offset, S, instruction, write)
         if relaxed is not None:

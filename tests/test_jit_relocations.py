@@ -268,6 +268,19 @@ def test_32bit_sub_and_movsxd_from_the_got_become_immediates():
     assert ctypes.PYFUNCTYPE(ctypes.c_int64)(jc.entry)() == -2
 
 
+def test_high_half_of_a_slot_is_read_from_the_slot_not_relaxed():
+    # cmp edi, [rip+G+4] : clang reads the high half of a 64-bit operand this way
+    # (``(uint32_t)(operand >> 32)``); the relocation's addend is 0, not -4. Relaxing it
+    # to ``cmp edi, imm32`` with the LOW half was a bug (a guard that never held).
+    operand = (0xC0000001 << 32) | 7
+    code = b"\x3b\x3d\x00\x00\x00\x00\x0f\x94\xc0\x0f\xb6\xc0\xc3"
+    jc = one(code, [Hole(2, "R_X86_64_GOTPCREL", V.OPERAND, None, 0)],
+             UopInstruction("_OP", operand=operand))
+    assert jc.patches[0].how == "got" and got_slots(jc) == [operand]
+    f = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_uint32)(jc.entry)
+    assert (f(0xC0000001), f(7)) == (1, 0)
+
+
 def test_field_not_last_in_instruction_keeps_the_slot():
     # cmp dword ptr [rip+G], 5 : the field is followed by an immediate; not relaxable
     code = b"\x83\x3d\x00\x00\x00\x00\x05\x0f\x94\xc0\x0f\xb6\xc0\xc3"
