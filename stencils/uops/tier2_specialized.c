@@ -13,6 +13,7 @@
 //   _UNPACK_SEQUENCE_TWO_TUPLE _UNPACK_SEQUENCE_TUPLE _UNPACK_SEQUENCE_LIST
 //   _GUARD_CALLABLE_LIST_APPEND _CALL_LIST_APPEND
 //   _GUARD_CALLABLE_LEN _CALL_LEN _GUARD_CALLABLE_ISINSTANCE _CALL_ISINSTANCE
+//   _GUARD_CALLER
 //
 // Error convention as in tier2_generic.c: a failing uop leaves its inputs for
 // the _ERROR_POP_N stub.  The index uops take any int (the reference's
@@ -229,4 +230,24 @@ op(_CALL_ISINSTANCE, (first, callable, inst, cls -- res)) {
     Py_DECREF(inst);
     Py_DECREF(cls);
     res = CPJIT_NEWREF_BOOL(found);
+}
+
+// ---- returning into a caller the trace did not push ------------------------------
+
+// Before a _RETURN_VALUE out of the frame a side trace started in: a side trace made
+// for an exit inside an inlined call starts in the callee, and without this guard its
+// projection must end at the callee's RETURN_VALUE (trace stack underflow), so every
+// call then leaves machine code there.  With the projection seeded with the callers
+// of the exit's frame (the tier-1 frames rebuilt at the exit), the trace returns into
+// the caller it was projected for -- this uop checks that the frame below is that
+// caller: its code (operand, borrowed from the executor) and the byte offset of its
+// CALL (oparg; _SAVE_RETURN_OFFSET stored it in the caller's instr_offset).  It
+// deopts (tier 1 then does the return) when the caller differs, and when this frame
+// is the trampoline's entry frame (previous == NULL: the trace was entered from
+// Python, so the caller is a tier-1 frame machine code cannot return into).
+op(_GUARD_CALLER, (--)) {
+    _cpjit_frame *caller = frame->previous;
+    DEOPT_IF(caller == NULL);
+    DEOPT_IF(caller->f_code != (PyObject *)CURRENT_OPERAND());
+    DEOPT_IF(caller->instr_offset != (int64_t)oparg);
 }
