@@ -36,6 +36,7 @@ _get_handled = excstate.get_handled
 _set_handled = excstate.set_handled
 _next = next
 _type = type
+_precall = prof.tier1_precall
 
 
 class InternalError(SystemError):
@@ -557,6 +558,68 @@ def op_JUMP_BACKWARD(f, a, n):
     return _hot_backedge(f, target, counter, offset, n)
 
 
+# 3.11 quickens a code object on its 8th RESUME/JUMP_BACKWARD (``_PyCode_Warmup``): from
+# then on its PRECALLs specialize, which decides the recursion checks of native calls
+# (prof.PrecallSite). Until then RESUME and JUMP_BACKWARD count (``info.warmup``); once the
+# code is quickened their entries go back to the plain handlers, so the count costs
+# nothing in hot code (as RESUME_QUICK / JUMP_BACKWARD_QUICK in CPython).
+
+def op_RESUME_WARMUP(f, a, n):
+    """RESUME of code not yet quickened: ``_PyCode_Warmup``."""
+    a.warmup += 1
+    if not a.warmup:
+        _quicken_roomy(f, a)
+    return n
+
+
+def op_JUMP_BACKWARD_WARMUP(f, a, n):
+    """JUMP_BACKWARD of code not yet quickened: ``_PyCode_Warmup``, then the back edge
+    (op_JUMP_BACKWARD's body: no extra host call, which could fail at the recursion limit)."""
+    (target, counter, offset), info = a
+    info.warmup += 1
+    if not info.warmup:
+        _quicken_roomy(f, info)
+    if counter[0]:
+        counter[0] -= 1
+        return target
+    return _hot_backedge(f, target, counter, offset, n)
+
+
+def _quicken_roomy(f, info):
+    """``_quicken`` with room for it even at the guest's recursion limit."""
+    cell = f.rcell
+    cell.value += _HEADROOM
+    try:
+        _quicken(info)
+    finally:
+        cell.value -= _HEADROOM
+
+
+def _quicken(info):
+    """``_PyCode_Quicken``: PRECALLs become adaptive; warm-up entries go back to plain."""
+    info.warmup = 0
+    for pc in info.precall_sites.values():
+        pc.quicken()
+    dispatch = info.dispatch
+    if dispatch is None:
+        return
+    for i, (h, arg, nxt) in enumerate(dispatch):
+        if h is op_RESUME_WARMUP:
+            dispatch[i] = (op_NOP, arg, nxt)
+        elif h is op_JUMP_BACKWARD_WARMUP:
+            dispatch[i] = (op_JUMP_BACKWARD, arg[0], nxt)
+
+
+def _warm_entry(info, entry):
+    """The warm-up twin of a RESUME / JUMP_BACKWARD entry while the code is not quickened."""
+    h, arg, nxt = entry
+    if info.warmup == 0:
+        return entry
+    if h is op_NOP:
+        return (op_RESUME_WARMUP, info, nxt)
+    return (op_JUMP_BACKWARD_WARMUP, (arg, info), nxt)
+
+
 def _hot_backedge(f, target, counter, offset, n):
     """The counter of a back edge reached zero: ask the optimizer (``_PyOptimizer_Optimize``)."""
     f.lasti = offset
@@ -925,7 +988,7 @@ def op_PRECALL(f, a, n):
 
 
 def op_CALL(f, a, n):
-    argc, site, index = a
+    argc, site, index, pc = a
     st = f.stack
     kwnames = f.kwnames
     meth = st[-argc - 2]
@@ -937,6 +1000,19 @@ def op_CALL(f, a, n):
         args = st[-argc - 1:]
     del st[-argc - 2:]
     ct = type(callable_)
+    # 3.11's PRECALL cache (quickening, specialization, misses): whether CPython would
+    # call a builtin here without a recursion check (prof.precall).
+    if (ct is pc.hit_type and (pc.hit_self is None or type(callable_.__self__) is pc.hit_self)) \
+            or callable_ is pc.hit:
+        slack = pc.slack
+    else:
+        # (the emulation is the interpreter's work: room for it at the recursion limit)
+        cell = f.rcell
+        cell.value += _HEADROOM
+        try:
+            slack = _precall(pc, callable_, meth is not NULL, args, kwnames)
+        finally:
+            cell.value -= _HEADROOM
     if ct is _MethodType:
         # PRECALL_BOUND_METHOD: call the function with self prepended (slice assignment:
         # no C call, which would count against the recursion limit).
@@ -967,24 +1043,35 @@ def op_CALL(f, a, n):
             return _call_tier1(f, callable_, hit[1], args, kwnames)
     else:
         special = _INTERCEPTS.get(id(callable_))
-        if special is not None and special[0] is callable_:
+        # (type(x) needs no interception, and its helper frames would fail at the
+        # recursion limit where CPython's type(x) makes no check)
+        if special is not None and special[0] is callable_ and (
+                callable_ is not type or len(args) != 1 or kwnames):
             f.lasti = index * 2
             result = special[1](f, args, kwnames, n, index)
             if result is _SWITCHED:
                 return -1
             st.append(result)
             return n
-    # A native callee sees the recursion count CPython's would (see _SLACK).
-    cell = f.rcell
-    cell.value -= _SLACK
-    try:
-        if kwnames:
-            nk = len(kwnames)
-            res = callable_(*args[:-nk], **dict(zip(kwnames, args[-nk:])))
-        else:
-            res = callable_(*args)
-    finally:
-        cell.value += _SLACK
+    # A native callee sees the recursion count CPython's would (see _SLACK): the host
+    # calls it through the generic path, with the vectorcall wrapper's recursion check;
+    # where CPython's specialized form skips that check (slack 0), the level stays.
+    if slack:
+        cell = f.rcell
+        cell.value -= _SLACK
+        try:
+            if kwnames:
+                nk = len(kwnames)
+                res = callable_(*args[:-nk], **dict(zip(kwnames, args[-nk:])))
+            else:
+                res = callable_(*args)
+        finally:
+            cell.value += _SLACK
+    elif kwnames:
+        nk = len(kwnames)
+        res = callable_(*args[:-nk], **dict(zip(kwnames, args[-nk:])))
+    else:
+        res = callable_(*args)
     st.append(res)
     return n
 
@@ -1536,6 +1623,12 @@ def op_ENTER_EXECUTOR(f, a, n):
         h, arg, nxt = _original_entry(info, index, ex)
         return h(f, arg, nxt)
     f.lasti = index * 2
+    if info.warmup:
+        # the JUMP_BACKWARD this replaces counts towards quickening (once per entry:
+        # back edges taken inside the executor are not seen)
+        info.warmup += 1
+        if not info.warmup:
+            _quicken_roomy(f, info)
     try:
         frame, offset = ex.execute(f)
     except ExitWithError as e:
@@ -1642,7 +1735,17 @@ def _prep_unpack(info, index, op, oparg):
 
 
 def _prep_call(info, index, op, oparg):
-    return (oparg, _site(info, index, "CALL"), index)
+    return (oparg, _site(info, index, "CALL"), index, _precall_site(info, index, oparg))
+
+
+def _precall_site(info, index, oparg):
+    """The emulated 3.11 PRECALL cache of the CALL at ``index`` (kept if re-prepared).
+    Cheap: this may run at the recursion limit (a first call decides the policy); what
+    needs more is read on the emulation's first use (prof.tier1_precall)."""
+    pc = info.precall_sites.get(index * 2)
+    if pc is None:
+        pc = info.precall_sites[index * 2] = prof.PrecallSite(oparg, info, index)
+    return pc
 
 
 def _prep_call_ex(info, index, op, oparg):
@@ -1752,7 +1855,12 @@ def make_dispatch_entry(info, index):
     handler, prep = entry
     if handler is _per_oparg:
         handler = (_BINARY_HANDLERS if op == _BINARY_OP else _COMPARE_HANDLERS)[oparg]
+    if op == _RESUME or op == _JUMP_BACKWARD:
+        return _warm_entry(info, (handler, prep(info, index, op, oparg), nxt))
     return (handler, prep(info, index, op, oparg), nxt)
+
+
+_RESUME, _JUMP_BACKWARD = OPMAP["RESUME"], OPMAP["JUMP_BACKWARD"]
 
 
 _BINARY_OP = OPMAP["BINARY_OP"]
@@ -1767,6 +1875,8 @@ def build_dispatch(info):
     """Pre-decode ``info.code`` for the loop (once per code object), then fuse the pairs
     3.11 fuses into superinstructions (``_PyCode_Quicken``): the first entry of the pair
     does both; the second keeps its own entry, so a jump to it still works."""
+    # where CPython's own count of this code stands (it may have run natively already)
+    info.warmup = objlayout.code_warmup(info.code)
     dispatch = [make_dispatch_entry(info, i) for i in range(len(info.instructions))]
     instructions = info.instructions
     statements = {}

@@ -14,6 +14,7 @@ import weakref
 
 from . import objlayout
 from .frame import NULL
+from .opcodes311 import OPMAP as OPMAP_, jump_target as _jump_target
 from .opcodes311 import (
     COUNTED_BACK_EDGES,
     CACHE, CACHE_ENTRIES, CONDITIONAL_JUMPS, ENTER_EXECUTOR, JUMP_BACKWARD, NB_OPS,
@@ -58,6 +59,10 @@ class CodeInfo:
         self.backedge_counter = {}
         self.executors = []
         self.dispatch = None          # built by ceval.build_dispatch on first run
+        # 3.11's quickening, emulated (see PrecallSite): co_warmup, the PRECALL caches
+        self.warmup = -QUICKENING_WARMUP_DELAY
+        self.precall_sites = {}       # byte offset of the CALL -> PrecallSite
+        self.load_method_calls = None  # CALL index -> LOAD_METHOD name (load_method_calls)
         self.stub = None              # traceback stub code (traceback.py)
         for index, (op, _arg) in enumerate(self.instructions):
             if op in CONDITIONAL_JUMPS:
@@ -503,6 +508,435 @@ def observe_call(site, callable_, nargs, kwnames, bound):
             more["func"] = None   # a bound builtin method: do not keep its self alive
         key = t
     site.publish(key, {"form": form, "type": t, **more})
+
+
+
+# -- 3.11 quickening and the PRECALL specializer, exactly (the recursion count needs it) ---
+#
+# Which code runs a call decides how many recursion checks it makes. 3.11's generic CALL
+# reaches a builtin through its vectorcall wrapper, which checks the recursion limit
+# (``_Py_EnterRecursiveCallTstate``); several *specialized* PRECALL forms call the C
+# function directly and skip that check (see ``CHECK_FREE``). Tier 1 calls natives
+# through the host's generic path, so it must know, per call, whether CPython would run a
+# check-free form at that moment: that depends on quickening (``co_warmup``), the
+# adaptive counter with its exponential backoff, and the miss counter. This emulates
+# them exactly for PRECALL (rules and constants of specialize.c / pycore_code.h /
+# ceval.c in 3.11, checked against the real caches by tests/test_interp_recursion_specialized.py).
+
+QUICKENING_WARMUP_DELAY = 8
+_BACKOFF_BITS = 4                       # ADAPTIVE_BACKOFF_BITS
+_ONE = 1 << _BACKOFF_BITS               # one count in an adaptive counter
+_MAX_BACKOFF_VALUE = 16 - _BACKOFF_BITS
+ADAPTIVE_COUNTER_START = (((1 << 5) - 1) << _BACKOFF_BITS) | 5   # adaptive_counter_start()
+MISS_COUNTER_START = 53                 # miss_counter_start()
+
+METH_VARARGS, METH_KEYWORDS, METH_NOARGS, METH_O = 0x01, 0x02, 0x04, 0x08
+METH_FASTCALL, METH_METHOD = 0x80, 0x200
+_CALL_FLAGS = METH_VARARGS | METH_FASTCALL | METH_NOARGS | METH_O | METH_KEYWORDS | METH_METHOD
+_IMMUTABLETYPE = 1 << 8
+_TYPE_SUBCLASS = 1 << 31
+
+# The specialized forms that call the C function without a recursion check where the
+# generic path (vectorcall wrapper, or _PyObject_MakeTpCall for str) makes one. METH_O and
+# METH_NOARGS forms keep the check ("CPython promises to check all non-vectorcall
+# calls"); the class forms call the same tp_vectorcall as the generic path.
+CHECK_FREE = frozenset({
+    "PRECALL_NO_KW_BUILTIN_FAST", "PRECALL_BUILTIN_FAST_WITH_KEYWORDS",
+    "PRECALL_NO_KW_LEN", "PRECALL_NO_KW_ISINSTANCE", "PRECALL_NO_KW_STR_1",
+    "PRECALL_NO_KW_LIST_APPEND", "PRECALL_NO_KW_METHOD_DESCRIPTOR_FAST",
+    "PRECALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS",
+})
+
+
+def adaptive_counter_backoff(counter):
+    """``adaptive_counter_backoff``: after a failed specialization, wait 2**backoff - 1."""
+    backoff = min((counter & (_ONE - 1)) + 1, _MAX_BACKOFF_VALUE)
+    return (((1 << backoff) - 1) << _BACKOFF_BITS) | backoff
+
+
+class _Never:
+    """Matches no callable and no type (a site with nothing cached)."""
+
+
+_NEVER = _Never()
+_UNQUICKENED = "PRECALL"        # the code is not quickened: plain PRECALL, nothing counts
+_UNREAD = "PRECALL (not read yet)"
+
+
+class PrecallSite:
+    """The inline cache of one 3.11 PRECALL: its current form and 16-bit counter.
+
+    ``hit_type`` / ``hit`` let tier 1's CALL skip the emulation when the specialized form
+    would hit again with no state change (a hit changes no counter in 3.11); ``slack`` is
+    then what the call gives back to the recursion count (1: the generic path's check).
+    """
+
+    __slots__ = ("form", "counter", "hit_type", "hit", "hit_self", "slack", "oparg",
+                 "pop_after", "method_name", "last_hit", "info", "index")
+
+    def __init__(self, oparg, info=None, index=None, pop_after=False):
+        self.oparg = oparg
+        self.info = info                # for tier 1: the code's CodeInfo, the CALL's index
+        self.index = index
+        self.pop_after = pop_after      # the instruction after CALL is POP_TOP
+        self.method_name = None         # the callable comes from LOAD_METHOD of this name
+        # a PRECALL_* name, None = PRECALL_ADAPTIVE; _UNREAD: tier 1 reads the rest
+        # (static facts, CPython's own cache if it quickened the code) on first use
+        self.form = _UNREAD if info is not None else _UNQUICKENED
+        self.counter = 0
+        self.hit_type = self.hit = _NEVER
+        self.hit_self = None
+        self.slack = 1
+        self.last_hit = False
+
+    def read(self):
+        """Tier 1's site: the facts the emulation needs, and where CPython's count stands."""
+        info, index = self.info, self.index
+        ins = info.instructions     # (an executor only replaces a JUMP_BACKWARD: no POP_TOP)
+        after = index + 1 + CACHE_ENTRIES[OPMAP_["CALL"]]
+        self.pop_after = after < len(ins) and ins[after][0] == OPMAP_["POP_TOP"]
+        methods = info.load_method_calls
+        if methods is None:
+            methods = info.load_method_calls = load_method_calls(info)
+        self.method_name = methods.get(index)
+        self.form = _UNQUICKENED
+        if info.warmup == 0:
+            # quickened: by tier 1 (PRECALL_ADAPTIVE, counter 0), or by CPython before
+            # tier 1 ran the code (continue from its cache)
+            state = native_precall_state(info.code, (index - 2) * 2)
+            if state is None:
+                self.quicken()
+            else:
+                self.form, self.counter = state
+
+    def quicken(self):
+        """``_PyCode_Quicken``: PRECALL_ADAPTIVE with a zero counter."""
+        if self.form is _UNREAD:
+            return                      # read() will see info.warmup == 0
+        self.form = None
+        self.counter = 0
+        self.hit_type = self.hit = _NEVER
+        self.hit_self = None
+
+    @property
+    def opname(self):
+        return "PRECALL_ADAPTIVE" if self.form is None else self.form
+
+
+_list_append_descr = list.append
+_BuiltinFunctionType = types.BuiltinFunctionType
+_MethodDescriptorType = types.MethodDescriptorType
+_FunctionType, _MethodType = types.FunctionType, types.MethodType
+
+
+def _specialize_c_call(callable_, nargs, kwnames):
+    """``specialize_c_call``: the form for a builtin function, or None (failure)."""
+    flags = objlayout.cfunction_flags(callable_) & _CALL_FLAGS
+    if flags == METH_O:
+        if kwnames or nargs != 1:
+            return None
+        return "PRECALL_NO_KW_LEN" if callable_ is _len else "PRECALL_NO_KW_BUILTIN_O"
+    if flags == METH_FASTCALL:
+        if kwnames:
+            return None
+        if nargs == 2 and callable_ is _isinstance:
+            return "PRECALL_NO_KW_ISINSTANCE"
+        return "PRECALL_NO_KW_BUILTIN_FAST"
+    if flags == METH_FASTCALL | METH_KEYWORDS:
+        return "PRECALL_BUILTIN_FAST_WITH_KEYWORDS"
+    return None
+
+
+def _specialize_class_call(tp, nargs, kwnames, oparg):
+    """``specialize_class_call``."""
+    if objlayout.type_new_is_object_new(tp) or not tp.__flags__ & _IMMUTABLETYPE:
+        return None
+    if nargs == 1 and not kwnames and oparg == 1:
+        if tp is str:
+            return "PRECALL_NO_KW_STR_1"
+        if tp is type:
+            return "PRECALL_NO_KW_TYPE_1"
+        if tp is tuple:
+            return "PRECALL_NO_KW_TUPLE_1"
+    return "PRECALL_BUILTIN_CLASS" if objlayout.type_has_vectorcall(tp) else None
+
+
+def _specialize_method_descriptor(descr, nargs, kwnames, oparg, pop_after):
+    """``specialize_method_descriptor``."""
+    if kwnames:
+        return None
+    flags = objlayout.method_descriptor_flags(descr) & _CALL_FLAGS
+    if flags == METH_NOARGS:
+        return "PRECALL_NO_KW_METHOD_DESCRIPTOR_NOARGS" if nargs == 1 else None
+    if flags == METH_O:
+        if nargs != 2:
+            return None
+        if descr is _list_append_descr and oparg == 1 and pop_after:
+            return "PRECALL_NO_KW_LIST_APPEND"
+        return "PRECALL_NO_KW_METHOD_DESCRIPTOR_O"
+    if flags == METH_FASTCALL:
+        return "PRECALL_NO_KW_METHOD_DESCRIPTOR_FAST"
+    if flags == METH_FASTCALL | METH_KEYWORDS:
+        return "PRECALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS"
+    return None
+
+
+def specialize_precall(callable_, nargs, kwnames, oparg, pop_after):
+    """``_Py_Specialize_Precall``: the specialized form's name, or None on failure.
+    ``nargs`` counts self for a method call (``oparg + is_meth``)."""
+    t = type(callable_)
+    if t is _BuiltinFunctionType:
+        return _specialize_c_call(callable_, nargs, kwnames)
+    if t is _FunctionType:
+        return "PRECALL_PYFUNC"
+    if t.__flags__ & _TYPE_SUBCLASS:                   # PyType_Check
+        return _specialize_class_call(callable_, nargs, kwnames, oparg)
+    if t is _MethodDescriptorType:
+        return _specialize_method_descriptor(callable_, nargs, kwnames, oparg, pop_after)
+    if t is _MethodType:
+        return "PRECALL_BOUND_METHOD"
+    return None
+
+
+def _descr_guard(flags, nargs=None):
+    def guard(callable_, is_meth, args):
+        return (type(callable_) is _MethodDescriptorType
+                and (nargs is None or len(args) == nargs)
+                and objlayout.method_descriptor_flags(callable_) == flags
+                and len(args) > 0 and type(args[0]) is callable_.__objclass__)
+    return guard
+
+
+def _cfunc_guard(flags, nargs=None):
+    def guard(callable_, is_meth, args):
+        return (type(callable_) is _BuiltinFunctionType
+                and (nargs is None or len(args) == nargs)
+                and objlayout.cfunction_flags(callable_) == flags)
+    return guard
+
+
+# The DEOPT_IF conditions of each specialized form (exact flags, not masked ones: a
+# classmethod like dict.fromkeys specializes but then misses every time, as in CPython).
+_GUARDS = {
+    "PRECALL_PYFUNC": lambda c, m, a: type(c) is _FunctionType,
+    "PRECALL_BOUND_METHOD": lambda c, m, a: not m and type(c) is _MethodType,
+    "PRECALL_BUILTIN_CLASS": lambda c, m, a: (type(c).__flags__ & _TYPE_SUBCLASS
+                                              and objlayout.type_has_vectorcall(c)),
+    "PRECALL_NO_KW_STR_1": lambda c, m, a: not m and c is str,
+    "PRECALL_NO_KW_TYPE_1": lambda c, m, a: not m and c is type,
+    "PRECALL_NO_KW_TUPLE_1": lambda c, m, a: not m and c is tuple,
+    "PRECALL_NO_KW_BUILTIN_O": _cfunc_guard(METH_O, 1),
+    "PRECALL_NO_KW_BUILTIN_FAST": _cfunc_guard(METH_FASTCALL),
+    "PRECALL_BUILTIN_FAST_WITH_KEYWORDS": _cfunc_guard(METH_FASTCALL | METH_KEYWORDS),
+    "PRECALL_NO_KW_LEN": lambda c, m, a: len(a) == 1 and c is _len,
+    "PRECALL_NO_KW_ISINSTANCE": lambda c, m, a: len(a) == 2 and c is _isinstance,
+    "PRECALL_NO_KW_LIST_APPEND": lambda c, m, a: (m and c is _list_append_descr
+                                                 and isinstance(a[0], list)),
+    "PRECALL_NO_KW_METHOD_DESCRIPTOR_O": _descr_guard(METH_O, 2),
+    "PRECALL_NO_KW_METHOD_DESCRIPTOR_NOARGS": _descr_guard(METH_NOARGS, 1),
+    "PRECALL_NO_KW_METHOD_DESCRIPTOR_FAST": _descr_guard(METH_FASTCALL),
+    "PRECALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS": _descr_guard(METH_FASTCALL | METH_KEYWORDS),
+}
+
+# Forms whose guard depends only on the callable's identity (and on the site): a hit
+# with the same callable is a hit again.
+_IDENTITY_FORMS = frozenset({
+    "PRECALL_BUILTIN_CLASS", "PRECALL_NO_KW_STR_1", "PRECALL_NO_KW_TYPE_1",
+    "PRECALL_NO_KW_TUPLE_1", "PRECALL_NO_KW_BUILTIN_O", "PRECALL_NO_KW_BUILTIN_FAST",
+    "PRECALL_BUILTIN_FAST_WITH_KEYWORDS", "PRECALL_NO_KW_LEN", "PRECALL_NO_KW_ISINSTANCE",
+})
+_ModuleType = types.ModuleType
+
+
+def precall(site, callable_, is_meth, args, kwnames):
+    """One execution of the PRECALL at ``site`` (adaptive, specialized or generic, as
+    ceval.c): updates its cache and returns 0 when CPython's form would call the C
+    function without a recursion check, else 1. ``args`` includes self for a method
+    call (its length is ``oparg + is_meth``)."""
+    form = site.form
+    site.last_hit = False
+    if form is _UNQUICKENED:
+        return 1
+    if form is None:                                  # PRECALL_ADAPTIVE
+        counter = site.counter
+        if counter >= _ONE:
+            site.counter = counter - _ONE
+            return 1
+        try:
+            form = specialize_precall(callable_, len(args), kwnames, site.oparg,
+                                      site.pop_after)
+        except Exception:
+            form = None
+        if form is None:
+            # backoff, then the instruction runs again as PRECALL_ADAPTIVE: one count off
+            site.counter = adaptive_counter_backoff(counter) - _ONE
+            return 1
+        site.form = form
+        site.counter = MISS_COUNTER_START
+    try:
+        hit = _GUARDS[form](callable_, is_meth, args)
+    except Exception:
+        hit = False
+    if hit:
+        site.last_hit = True
+        site.slack = slack = 0 if form in CHECK_FREE else 1
+        return slack
+    site.last_hit = False
+    site.counter -= 1                                 # a miss (ceval.c's ``miss:``)
+    if site.counter == 0:
+        site.form = None
+        site.counter = ADAPTIVE_COUNTER_START
+    return 1
+
+
+def native_precall_state(code, offset):
+    """(form, counter) of the PRECALL at byte ``offset`` as CPython's own inline cache
+    holds it now (the code may have run natively before tier 1 takes it), or None when
+    CPython has not quickened the code."""
+    if objlayout.code_warmup(code) != 0:
+        return None
+    raw = code._co_code_adaptive
+    name = _ALL_OPNAME[raw[offset]]
+    counter = raw[offset + 2] | (raw[offset + 3] << 8)
+    if name == "PRECALL_ADAPTIVE" or name not in _GUARDS:
+        return None, counter
+    return name, counter
+
+
+_ALL_OPNAME = __import__("dis")._all_opname
+
+
+# -- tier 1's view of a call, turned into CPython's ------------------------------------------
+#
+# Tier 1's LOAD_METHOD pushes NULL and the bound attribute; CPython's pushes the unbound
+# method and self when ``_PyObject_GetMethod`` finds a method descriptor on the type (the
+# form PRECALL then specializes on: PRECALL_NO_KW_LIST_APPEND, ..._METHOD_DESCRIPTOR_*,
+# PRECALL_PYFUNC). ``load_method_calls`` finds which CALLs take their callable from a
+# LOAD_METHOD; ``tier1_precall`` rebuilds CPython's (callable, self) there.
+
+_METHOD_DESCRIPTOR_FLAG = 1 << 17        # Py_TPFLAGS_METHOD_DESCRIPTOR
+
+
+def _stack_depths(info):
+    """Stack depth before each instruction (code unit index), as the compiler's stackdepth."""
+    import dis as _dis
+    ins = decode_instructions(info.code.co_code)      # (not info.instructions: executors)
+    depth = [None] * len(ins)
+    work = [(0, 0)]
+    for start, end, target, d, lasti in info.exception_table:
+        work.append((target, d + (1 if lasti else 0) + 1))
+    jumps = set(_dis.hasjrel) | set(_dis.hasjabs)
+    stop = {OPMAP_["RETURN_VALUE"], OPMAP_["RAISE_VARARGS"], OPMAP_["RERAISE"],
+            OPMAP_["JUMP_FORWARD"], OPMAP_["JUMP_BACKWARD"],
+            OPMAP_["JUMP_BACKWARD_NO_INTERRUPT"]}
+    while work:
+        i, d = work.pop()
+        while 0 <= i < len(ins) and depth[i] is None:
+            depth[i] = d
+            op, arg = ins[i]
+            nxt = i + 1 + CACHE_ENTRIES[op]
+            if op == CACHE or op == OPMAP_["EXTENDED_ARG"]:
+                i = i + 1
+                continue
+            if op in jumps:
+                work.append((_jump_target(i, op, arg), d + _dis.stack_effect(op, arg, jump=True)))
+            if op in stop:
+                break
+            d += _dis.stack_effect(op, arg, jump=False) if op in jumps else \
+                _dis.stack_effect(op, arg if op >= _dis.HAVE_ARGUMENT else None)
+            i = nxt
+    return depth
+
+
+def load_method_calls(info):
+    """``{CALL index: method name}`` for the calls whose callable a LOAD_METHOD pushed."""
+    ins = decode_instructions(info.code.co_code)
+    if not any(op == OPMAP_["LOAD_METHOD"] for op, _ in ins):
+        return {}
+    try:
+        depth = _stack_depths(info)
+    except Exception:       # (never the guest's business: no method views then)
+        return {}
+    out = {}
+    load_method, precall = OPMAP_["LOAD_METHOD"], OPMAP_["PRECALL"]
+    for p, (op, oparg) in enumerate(ins):
+        if op != precall or depth[p] is None:
+            continue
+        slot = depth[p] - oparg - 2          # the method-or-NULL slot of the call
+        k = p - 1
+        while k >= 0:
+            dk = depth[k]
+            if dk is not None and ins[k][0] != CACHE:
+                if ins[k][0] == load_method and dk == slot + 1:
+                    out[p + 2] = info.code.co_names[ins[k][1]]
+                    break
+                if dk <= slot:
+                    break
+            k -= 1
+    return out
+
+
+def _method_view(callable_, name):
+    """(unbound method, self) when CPython's LOAD_METHOD would have pushed them for the
+    bound attribute ``callable_`` tier 1 got, else None."""
+    t = type(callable_)
+    if t is _MethodType or t is _BuiltinFunctionType:
+        obj = callable_.__self__
+    else:
+        return None
+    if obj is None or type(obj) is _ModuleType:
+        return None
+    tp = type(obj)
+    if not objlayout.type_getattro_is_generic(tp):
+        return None
+    descr = _lookup_in_mro(tp, name)
+    if descr is None or not type(descr).__flags__ & _METHOD_DESCRIPTOR_FLAG:
+        return None
+    if t is _MethodType and callable_.__func__ is not descr:
+        return None
+    if t is _BuiltinFunctionType and (type(descr) is not _MethodDescriptorType
+                                      or descr.__name__ != callable_.__name__):
+        return None
+    d = _instance_dict(obj)
+    if d is not None and _str_keys_only(d) and name in d:
+        return None                       # the instance attribute shadows the method
+    return descr, obj
+
+
+def tier1_precall(site, callable_, is_meth, args, kwnames):
+    """``precall`` for a call as tier 1 holds it (a LOAD_METHOD left the bound attribute);
+    also fills the site's fast-path cache for tier 1's CALL."""
+    if site.form is _UNREAD:
+        site.read()
+    view_callable, view_args = callable_, args
+    if site.method_name is not None and not is_meth:
+        try:
+            view = _method_view(callable_, site.method_name)
+        except Exception:
+            view = None
+        if view is not None:
+            view_callable, obj = view
+            view_args = [obj] + args
+            is_meth = True
+    slack = precall(site, view_callable, is_meth, view_args, kwnames)
+    form = site.form
+    site.hit_type = site.hit = _NEVER
+    site.hit_self = None
+    if form is None or form is _UNQUICKENED or not site.last_hit:
+        return slack
+    t = type(callable_)
+    if form == "PRECALL_PYFUNC" or form == "PRECALL_BOUND_METHOD":
+        site.hit_type = t               # (a bound method at a LOAD_METHOD site: PYFUNC)
+    elif view_callable is not callable_:
+        if t is _BuiltinFunctionType:   # a method descriptor's form: same type of self,
+            site.hit_type = t           # same descriptor, same guard
+            site.hit_self = type(callable_.__self__)
+    elif form in _IDENTITY_FORMS and (
+            t is not _BuiltinFunctionType
+            or callable_.__self__ is None or type(callable_.__self__) is _ModuleType):
+        # (a bound builtin method would keep its object alive: not cached)
+        site.hit = callable_
+    return slack
 
 
 def describe(info):
