@@ -703,6 +703,10 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
             first = False
             continue
 
+        if entry is None and opname == "CALL" and not generic_only:
+            entry = _unprofiled_call_profile(info, index, oparg, func, frame, code)
+            if entry is not None:
+                stats.inc("unprofiled_call_resolved")
         seq = exp.expand(opname, oparg, entry, generic_only=generic_only)
         if opname == "FOR_ITER" and seq is not None:
             seq = _for_iter_expansion(entry, generic_only) or seq
@@ -852,19 +856,28 @@ def _plan_python_call(seq, opname, oparg, entry, code, frame, depth, generic_onl
     runs those natively (a call only makes the generator object, no frame runs it).
     """
     callee = exp.profile_value(entry, "func")
-    if exp.specialized_name(entry) != "CALL_PY_EXACT_ARGS":
-        return seq, None, None
+    profiled = exp.specialized_name(entry) == "CALL_PY_EXACT_ARGS"
     if generic_only:
-        # The first instruction of a trace that must make progress (a side trace after
-        # the inlined call's guard failed, ...): de-specialized, as CPython's projection
-        # does.  When the callee on the stack now is (again) a Python function with
-        # exact arguments, the site calls several of them: push the frame dynamically
-        # rather than leave every call to tier 1 (the generic _CALL deopts for them).
+        # The first instruction of a trace that must make progress: de-specialized, as
+        # CPython's projection does (a side trace after the inlined call's guard failed,
+        # a chain-depth-0 trace).  But tier 1 re-profiles a call at every exit, unlike
+        # the guards of specialized arithmetic: when the profile's callee is the one on
+        # the stack now (the site changed callee once), it is inlined as usual.  Another
+        # Python function with exact arguments there means the site calls several (or
+        # the profile gave up: megamorphic): push the frame dynamically rather than
+        # leave every call to tier 1 (the generic _CALL deopts for Python functions).
         now = _callee_on_stack(frame, oparg)
         if now is None or not _is_exact_python_call(now[0], now[1]):
             return seq, None, None
-        stats.inc("dynamic_call")
-        return _DYNAMIC_CALL, None, "_DYNAMIC_EXIT"
+        if not (profiled and now[0] is callee and
+                exp.profile_value(entry, "code") in (None, callee.__code__)):
+            stats.inc("dynamic_call")
+            return _DYNAMIC_CALL, None, "_DYNAMIC_EXIT"
+        seq = exp.expand(opname, oparg, entry)
+        if not any(u == "_PUSH_FRAME" for u, _ in seq or ()):
+            return exp.GENERIC[opname], None, None
+    elif not profiled:
+        return seq, None, None
     if callee is None or type(callee) is not _FunctionType:
         stats.inc("dynamic_call")
         return _DYNAMIC_CALL, None, "_DYNAMIC_EXIT"
@@ -885,6 +898,87 @@ def _plan_python_call(seq, opname, oparg, entry, code, frame, depth, generic_onl
 
 
 _FunctionType = type(_plan_python_call)
+
+
+_SIMPLE_PUSHES = frozenset(exp.OPMAP[name] for name in (
+    "LOAD_FAST", "LOAD_CONST", "LOAD_DEREF", "LOAD_CLOSURE"))
+_LOAD_GLOBAL = exp.OPMAP["LOAD_GLOBAL"]
+_PRECALL = exp.OPMAP["PRECALL"]
+_CALL = exp.OPMAP["CALL"]
+
+
+def _global_call_sites(info):
+    """``{CALL index: global name}`` for calls written ``name(a, b, ...)`` with simple
+    arguments (locals, constants, cells): ``LOAD_GLOBAL (NULL + name)``, the argument
+    loads, ``PRECALL n``, ``CALL n``.  Memoized per code object."""
+    sites = _global_call_sites_cache.get(info.code)
+    if sites is not None:
+        return sites
+    sites = {}
+    instructions = info.instructions
+    names = info.code.co_names
+
+    def step(i):
+        op, arg = instructions[i]
+        return exp.next_instruction_index(i, exp.OPNAME[op], arg)
+
+    for i, (op, arg) in enumerate(instructions):
+        if op != _LOAD_GLOBAL or not arg & 1:
+            continue
+        j = step(i)
+        pushed = 0
+        while j < len(instructions):
+            op2, arg2 = instructions[j]
+            if op2 == EXTENDED_ARG:
+                j += 1
+                continue
+            if op2 in _SIMPLE_PUSHES or (op2 == _LOAD_GLOBAL and not arg2 & 1):
+                pushed += 1
+                j = step(j)
+                continue
+            if op2 == _PRECALL and arg2 == pushed:
+                k = step(j)
+                if k < len(instructions) and instructions[k] == (_CALL, pushed):
+                    sites[k] = names[arg >> 1]
+            break
+    _global_call_sites_cache[info.code] = sites
+    return sites
+
+
+_global_call_sites_cache = weakref.WeakKeyDictionary()
+
+
+def _unprofiled_call_profile(info, index, oparg, func, frame, code):
+    """A profile entry for a CALL tier 1 never profiled, when its callee is a global
+    Python function called with exact arguments (``leaf(n)``), or None.
+
+    Under the default tier-1 policy loop-free functions run natively, so the call sites
+    of a callee the trace inlines have no profile: without this the projection emitted
+    the generic ``_CALL``, which deopts for a Python function on every iteration, and
+    nothing ever re-projected the trace.  The global's current value stands in for
+    tier 1's observation (what CPython's specializer would have recorded); the guard
+    ``_CHECK_FUNCTION_EXACT_ARGS`` checks it at run time like any profiled callee.
+    """
+    name = _global_call_sites(info).get(index)
+    if name is None:
+        return None
+    if func is not None:
+        namespace, builtins_ = func.__globals__, func.__builtins__
+    elif code is frame.code:
+        namespace, builtins_ = frame.globals, frame.builtins
+    else:
+        return None
+    if type(namespace) is not dict or type(builtins_) is not dict:
+        return None
+    # A lookup compares keys: only where no key is a guest object whose __eq__ could run.
+    if not all(type(k) is str for k in namespace) or not all(type(k) is str for k in builtins_):
+        return None
+    callee = namespace.get(name, _ABSENT)
+    if callee is _ABSENT:
+        callee = builtins_.get(name)
+    if not _is_exact_python_call(callee, oparg):
+        return None
+    return {"form": "CALL_PY_EXACT_ARGS", "func": callee, "code": callee.__code__}
 
 
 def _callee_on_stack(frame, oparg):

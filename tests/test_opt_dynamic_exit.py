@@ -158,32 +158,67 @@ PHASES = """
     def two(x):
         return x * 3
 
-    def loop(n):
+    def three(x):
+        return x - 7
+
+    def loop(n, alternate):
         t = 0
         f = one
         for i in range(n):
-            if i == 100:
-                f = two
+            if i >= 100:
+                f = three if alternate and i % 2 else two
             t += f(i)
         return t
 """
 
 
-def test_site_with_a_second_callee_gets_a_dynamic_side_trace(engine):
+def _phases_result(n, alternate):
+    t = 0
+    for i in range(n):
+        if i < 100:
+            t += i + 1
+        elif alternate and i % 2:
+            t += i - 7
+        else:
+            t += i * 3
+    return t
+
+
+def test_site_with_a_new_callee_gets_a_side_trace_inlining_it(engine):
+    # Tier 1 re-profiles the call at each exit: the side trace for the failed guard
+    # inlines the new callee (the first instruction's de-specialization does not apply
+    # to a call whose profile is fresh), so the loop stays in tier 2.
     with tier2(mode=engine, side_exit=4):
         _tier1_takes_every_call()
         g = run_source(PHASES)
-        assert call(g["loop"], 400) == sum(i + 1 for i in range(100)) + \
-            sum(3 * i for i in range(100, 400))
+        assert call(g["loop"], 400, False) == _phases_result(400, False)
+        root = first_executor(g["loop"])
+        sides = _all_executors(root)[1:]
+        inlined = [ex for ex in sides if any(
+            name == "_CHECK_FUNCTION_EXACT_ARGS" and operand[0] is g["two"]
+            for name, _oparg, _target, operand in ex)]
+        assert inlined, [uop_names(ex) for ex in sides]
+        stats = optimizer.get_stats()
+        assert stats["exits"]["deopt"] == 0 and stats["exits"]["dynamic"] == 0
+
+
+def test_site_alternating_callees_gets_a_dynamic_side_trace(engine):
+    with tier2(mode=engine, side_exit=4):
+        _tier1_takes_every_call()
+        g = run_source(PHASES)
+        assert call(g["loop"], 400, True) == _phases_result(400, True)
         root = first_executor(g["loop"])
         assert "_CHECK_FUNCTION_EXACT_ARGS" in uop_names(root)     # `one`, inlined
         sides = [uop_names(ex) for ex in _all_executors(root)[1:]]
-        # The inlined call's guard failed (a second callee): the side trace at the CALL
-        # pushes whichever Python function comes, and ends in its frame.
+        # The profile's callee is not the one on the stack when the exit gets hot: the
+        # side trace at the CALL pushes whichever Python function comes, and ends in its
+        # frame.
         dynamic = [n for n in sides if _pairs(n, "_PUSH_FRAME", "_DYNAMIC_EXIT")]
         assert dynamic, sides
         assert "_CHECK_PY_FUNCTION_EXACT_ARGS" in dynamic[0]
-        assert optimizer.get_stats()["exits"]["deopt"] == 0
+        # (Other paths through the loop, projected once the site is megamorphic and
+        # its profile gone, still reach it through the generic _CALL, which deopts.)
+        assert optimizer.get_stats()["exits"]["dynamic"] > 50
 
 
 GENERATOR_CALLEE = """
@@ -229,7 +264,7 @@ MEGAMORPHIC = """
 
 def test_exits_are_counted_by_uop(engine):
     with tier2(mode=engine):
-        optimizer._state.stats.per_uop = True
+        assert optimizer._state.stats.per_uop
         g = run_source(MEGAMORPHIC)
         expected = sum(i + 1 + i % 6 + (10 // (i - 150) if i != 150 else 0) for i in range(300))
         assert call(g["loop"], 300) == expected
@@ -242,7 +277,7 @@ def test_exits_are_counted_by_uop(engine):
 
 
 def test_per_uop_counts_are_off_unless_stats_are_on():
-    with tier2():
+    with tier2(per_uop_stats=False):
         g = run_source(MEGAMORPHIC)
         call(g["loop"], 300)
         stats = optimizer.get_stats()
@@ -337,3 +372,33 @@ def test_dynamic_exits_replace_deopts_and_keep_cpythons_output(tmp_path, mode):
     assert stats["dynamic by uop"] == {"_DYNAMIC_EXIT": stats["exits"]["dynamic"]}
     assert stats["recursive_call"] >= 1
     assert stats["error by uop"]
+
+
+NESTED_LOOP_FREE_CALLS = """
+    def leaf(n):
+        return n + 1
+
+    def step(n):
+        return leaf(n)
+
+    def loop(k):
+        t = 0
+        for i in range(k):
+            t = step(t)
+        return t
+"""
+
+
+def test_call_site_tier1_never_profiled_is_inlined(engine):
+    # Default tier-1 policy: step has no loop, so it runs natively and its call of leaf
+    # is never profiled.  The projection resolves the global the call loads (the guard
+    # checks it at run time) instead of the generic _CALL that deopted every iteration.
+    with tier2(mode=engine):
+        assert _config.current.tier1 == "loops"
+        g = run_source(NESTED_LOOP_FREE_CALLS)
+        assert call(g["loop"], 300) == 300
+        names = uop_names(first_executor(g["loop"]))
+        assert names.count("_PUSH_FRAME") == 2 and "_CALL" not in names
+        stats = optimizer.get_stats()
+        assert stats["unprofiled_call_resolved"] >= 1
+        assert stats["exits"]["deopt"] == 0

@@ -8,8 +8,11 @@ from cpjit import optimizer
 
 
 @contextlib.contextmanager
-def tier2(mode="interp", backedge=16, side_exit=64, opt=None, uops_optimize=True):
-    """Run tier 1 with the uop optimizer (or ``opt``) installed; restore everything after."""
+def tier2(mode="interp", backedge=16, side_exit=64, opt=None, uops_optimize=True,
+          per_uop_stats=True):
+    """Run tier 1 with the uop optimizer (or ``opt``) installed; restore everything after.
+    The stats count exits by uop too (as with ``--stats``) unless ``per_uop_stats`` is
+    False."""
     saved_cfg = _config.current
     cfg = _config.Config()
     cfg.tier2 = mode
@@ -21,6 +24,7 @@ def tier2(mode="interp", backedge=16, side_exit=64, opt=None, uops_optimize=True
     optimizer._state.config = cfg
     optimizer._state.engine = optimizer.make_engine(cfg)
     optimizer._state.stats = type(optimizer._state.stats)()
+    optimizer._state.stats.per_uop = per_uop_stats
     installed = optimizer.set_optimizer(opt if opt is not None else optimizer.UOpOptimizer())
     try:
         yield installed

@@ -90,9 +90,22 @@ def test_hot_calls_run_inlined_in_machine_code(tmp_path, threshold):
 
 
 def test_hot_calls_with_loops_only_tier1(tmp_path):
-    # Tier 1 runs only loops: `twice`'s own call is not profiled, so it is a generic
-    # _CALL inside the inlined `twice` that deopts there (an exit two frames deep).
+    # Tier 1 runs only loops: `twice`'s own call is never profiled; the projection
+    # resolves the global it calls (`add`), so it is inlined too.
     stats = _same_as_python(tmp_path, HOT_CALLS, None, tier1="loops")
+    assert stats["unprofiled_call_resolved"] >= 1
+    assert stats["exits"]["deopt"] == 0
+
+
+HOT_CALLS_THROUGH_A_LOCAL = HOT_CALLS.replace(
+    "return add(x, x) + 1", "op = add\n        return op(x, x) + 1")
+
+
+def test_deopt_two_frames_deep(tmp_path):
+    # `twice` calls through a local: unprofiled and not resolvable, the generic _CALL
+    # inside the inlined `twice` deopts there (an exit two frames deep).
+    assert "op(x, x)" in HOT_CALLS_THROUGH_A_LOCAL
+    stats = _same_as_python(tmp_path, HOT_CALLS_THROUGH_A_LOCAL, None, tier1="loops")
     assert stats["exits"]["deopt"] >= 1
 
 
