@@ -55,6 +55,50 @@ def slot_offset(descr, store):
     return offset if offset > 0 else None
 
 
+# PyHeapTypeObject (3.11, x86-64): ht_name, ht_slots, ht_qualname, ht_cached_keys follow
+# PyTypeObject and the method suites; checked against ht_name / ht_qualname at first use.
+_HT_NAME = 848
+_HT_QUALNAME = 864
+_HT_CACHED_KEYS = 872
+# PyDictKeysObject: dk_log2_index_bytes, dk_kind, dk_nentries, then indices and entries.
+_DK_LOG2_INDEX_BYTES = 9
+_DK_KIND = 10
+_DK_NENTRIES = 24
+_DK_INDICES = 32
+_UNICODE_ENTRY_SIZE = 16        # PyDictUnicodeEntry: me_key, me_value
+_layout_checked = []
+
+
+def _heap_type_layout_ok():
+    """The offsets above match this interpreter (checked once on a fresh class)."""
+    if not _layout_checked:
+        probe = type("_CpjitLayoutProbe", (), {"__qualname__": "_cpjit.LayoutProbe"})
+        ok = (type.__basicsize__ == 904 and
+              _c_void_p.from_address(id(probe) + _HT_NAME).value == id(probe.__name__) and
+              _c_void_p.from_address(id(probe) + _HT_QUALNAME).value == id(probe.__qualname__))
+        _layout_checked.append(ok)
+    return _layout_checked[0]
+
+
+def shared_keys_index(tp, name):
+    """The index of ``name`` in the type's shared instance keys (``ht_cached_keys``),
+    what ``_PyDictKeys_StringLookup`` returns for 3.11's specializer; None if absent."""
+    if not (tp.__flags__ & _TPFLAGS_MANAGED_DICT) or not _heap_type_layout_ok():
+        return None
+    keys = _c_void_p.from_address(id(tp) + _HT_CACHED_KEYS).value
+    if not keys or ctypes.c_uint8.from_address(keys + _DK_KIND).value == 0:
+        return None          # no shared keys, or not str-only (DICT_KEYS_GENERAL)
+    entries = keys + _DK_INDICES + (1 << ctypes.c_uint8.from_address(
+        keys + _DK_LOG2_INDEX_BYTES).value)
+    for index in range(_c_ssize_t.from_address(keys + _DK_NENTRIES).value):
+        key = _c_void_p.from_address(entries + index * _UNICODE_ENTRY_SIZE).value
+        if key == id(name):
+            return index
+        if key and ctypes.cast(key, ctypes.py_object).value == name:
+            return index
+    return None
+
+
 def _dict_keys_address(d):
     return _c_void_p.from_address(id(d) + objlayout._DICT_KEYS).value
 
@@ -113,8 +157,8 @@ def operand_for(form, key, entry, code, oparg, frame):
         tp = entry.get("type")
         if not (_instance_form_ok(entry, tp) and tp.__flags__ & _TPFLAGS_MANAGED_DICT):
             return None
-        index = entry.get("index")
-        return index if type(index) is int and 0 <= index < 30 else None
+        index = shared_keys_index(tp, code.co_names[oparg])
+        return index if index is not None and index < 30 else None
     if key == "global_index":
         globals_ = getattr(frame, "globals", None)
         return _index_hint(globals_, code.co_names[oparg >> 1])
@@ -238,13 +282,6 @@ def _store_attr_slot(f, inst, st):
     del s[-2:]
 
 
-def _shared_index_holds(owner, name, index):
-    """The type's shared keys hold ``name`` at ``index`` (the stencils' check, read
-    through the instance dict, which shares those keys)."""
-    d = objlayout_instance_dict(owner)
-    return d is not None and _index_hint(d, name) == index
-
-
 def objlayout_instance_dict(owner):
     """The instance dict through the standard ``__dict__`` descriptor, else None."""
     for klass in type(owner).__mro__:
@@ -262,8 +299,10 @@ def _load_attr_instance_value(f, inst, st):
     s = f.stack
     owner = s[-1]
     name = f.code.co_names[inst.oparg]
+    if shared_keys_index(type(owner), name) != inst.operand:
+        return inst.jump_target
     d = objlayout_instance_dict(owner)
-    if d is None or _index_hint(d, name) != inst.operand:
+    if d is None or name not in d:
         return inst.jump_target
     s[-1] = d[name]
 
@@ -273,8 +312,10 @@ def _store_attr_instance_value(f, inst, st):
     s = f.stack
     owner = s[-1]
     name = f.code.co_names[inst.oparg]
+    if shared_keys_index(type(owner), name) != inst.operand:
+        return inst.jump_target
     d = objlayout_instance_dict(owner)
-    if d is None or _index_hint(d, name) != inst.operand:
+    if d is None:
         return inst.jump_target
     d[name] = s[-2]
     del s[-2:]

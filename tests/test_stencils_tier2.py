@@ -44,8 +44,17 @@ PROGRAMS = {
                 p.tmp = i
                 del p.tmp
             return p.x
-        print(f(100))
-        """, ["_LOAD_GLOBAL", "_LOAD_ATTR", "_STORE_ATTR", "_DELETE_ATTR"]),
+        class Dynamic:
+            def __getattr__(self, name):      # not a generic getattro: stays generic
+                return 1
+        def g(n):
+            d = Dynamic()
+            for i in range(n):
+                d.y = d.x + i
+            return d.y
+        print(f(100), g(100))
+        """, ["_LOAD_GLOBAL_MODULE", "_GUARD_TYPE_VERSION", "_LOAD_ATTR_INSTANCE_VALUE",
+              "_STORE_ATTR_INSTANCE_VALUE", "_LOAD_ATTR", "_STORE_ATTR", "_DELETE_ATTR"]),
     "module_level_names": ("""
         total = 0
         for i in range(100):

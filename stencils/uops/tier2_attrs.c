@@ -52,19 +52,26 @@ op(_LOAD_ATTR_INSTANCE_VALUE, (owner -- attr)) {
     Py_DECREF(owner);
 }
 
-// Only replaces a value the instance already has: adding one would also have
-// to record its insertion order.
+// Adds the attribute (recording its insertion order, as 3.11 does) only while
+// the instance keeps its inline values; once its __dict__ exists, only replaces.
 op(_STORE_ATTR_INSTANCE_VALUE, (v, owner --)) {
     PyTypeObject *tp = Py_TYPE(owner);
     Py_ssize_t index = cpjit_shared_keys_index(tp, CPJIT_NAME(oparg),
                                                (Py_ssize_t)CURRENT_OPERAND());
     DEOPT_IF(index < 0);
-    PyDictValues *values = cpjit_instance_values(owner, ((PyHeapTypeObject *)tp)->ht_cached_keys);
+    PyDictValues *inline_values = *_PyObject_ValuesPointer(owner);
+    PyDictValues *values = inline_values != NULL ? inline_values
+        : cpjit_instance_values(owner, ((PyHeapTypeObject *)tp)->ht_cached_keys);
     DEOPT_IF(values == NULL);
     PyObject *old = values->values[index];
-    DEOPT_IF(old == NULL);
+    DEOPT_IF(old == NULL && inline_values == NULL);
     values->values[index] = v;     // the stack's reference moves into the object
-    Py_DECREF(old);
+    if (old == NULL) {
+        _PyDictValues_AddToInsertionOrder(values, index);
+    }
+    else {
+        Py_DECREF(old);
+    }
     Py_DECREF(owner);
 }
 
