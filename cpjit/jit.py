@@ -38,7 +38,7 @@ import struct
 import sys
 import threading
 
-import cffi
+from cpjit.ffi_cache import load_ffi
 
 from cpjit import jit_memory, jit_plan
 from cpjit.jit_relocations import (
@@ -89,8 +89,7 @@ class _Abi:
                    "exit_executor", "exit_frame")
 
     def __init__(self, header_text):
-        self.ffi = cffi.FFI()
-        self.ffi.cdef(header_text)
+        self.ffi = load_ffi("abi", header_text)     # parsed once (cpjit/ffi_cache.py)
         self.lib = self.ffi.dlopen(None)   # only for the enum constants
         self.input_offset, self.input_format = self._contiguous("_cpjit_state", self.INPUT_FIELDS)
         self.exit_offset, self.exit_format = self._contiguous("_cpjit_state", self.EXIT_FIELDS)

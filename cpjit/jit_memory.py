@@ -39,7 +39,7 @@ import dataclasses
 import os
 import threading
 
-import cffi
+from cpjit.ffi_cache import load_ffi
 
 # Linux x86-64/aarch64 values (asm-generic/mman-common.h, linux/mman.h).  Another OS is
 # another module.
@@ -53,8 +53,7 @@ MAP_POPULATE = 0x8000
 MREMAP_MAYMOVE = 1
 MREMAP_FIXED = 2
 
-_ffi = cffi.FFI()
-_ffi.cdef("""
+_ffi = load_ffi("libc", """
     void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset);
     int mprotect(void *addr, size_t length, int prot);
     int munmap(void *addr, size_t length);
