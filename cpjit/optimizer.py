@@ -740,6 +740,9 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
             trace.pop()
             reason = "trace too long"
             break
+        if opname == "CALL" and not generic_only and \
+                exp.specialized_name(entry) == "CALL_PY_WITH_DEFAULTS":
+            seq = _WITH_DEFAULTS_CALL
         pushes_frame = any(u == "_PUSH_FRAME" for u, _ in seq)
         callee = None
         frame_exit = None        # what ends the trace right after the _PUSH_FRAME, if anything
@@ -771,7 +774,7 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
                 operand = source[1]
             if uop_name == "_LOAD_CONST":
                 operand = code.co_consts[oparg]
-            if uop_name == "_CHECK_FUNCTION_EXACT_ARGS":
+            if uop_name in ("_CHECK_FUNCTION_EXACT_ARGS", "_CHECK_FUNCTION_DEFAULTS_ARGS"):
                 operand = (callee, callee.__code__)
             if uop_name == "_PUSH_FRAME" and frame_exit is not None:
                 # CPython's bail-outs that still push the frame: the trace ends in the
@@ -841,6 +844,14 @@ _DYNAMIC_CALL = [("_CHECK_PY_FUNCTION_EXACT_ARGS", exp.FULL), ("_CHECK_STACK_SPA
                  ("_PUSH_FRAME", exp.FULL)]
 
 
+# CALL_PY_WITH_DEFAULTS (3.11's specialization; the expansion table has no entry for
+# it): inlined like CALL_PY_EXACT_ARGS, _INIT_CALL_PY_EXACT_ARGS filling the defaults.
+_WITH_DEFAULTS_CALL = [("_CHECK_FUNCTION_DEFAULTS_ARGS", exp.FULL),
+                       ("_CHECK_STACK_SPACE", exp.FULL),
+                       ("_INIT_CALL_PY_EXACT_ARGS", exp.FULL),
+                       ("_SAVE_RETURN_OFFSET", exp.RETURN_OFFSET), ("_PUSH_FRAME", exp.FULL)]
+
+
 def _plan_python_call(seq, opname, oparg, entry, code, frame, depth, generic_only, stats):
     """The ``_PUSH_FRAME`` cases of ``translate_bytecode_to_trace``: ``(uops, callee,
     frame_exit)``; ``frame_exit`` is None when the callee is inlined (or no frame is
@@ -856,7 +867,7 @@ def _plan_python_call(seq, opname, oparg, entry, code, frame, depth, generic_onl
     runs those natively (a call only makes the generator object, no frame runs it).
     """
     callee = exp.profile_value(entry, "func")
-    profiled = exp.specialized_name(entry) == "CALL_PY_EXACT_ARGS"
+    profiled = exp.specialized_name(entry) in ("CALL_PY_EXACT_ARGS", "CALL_PY_WITH_DEFAULTS")
     if generic_only:
         # The first instruction of a trace that must make progress: de-specialized, as
         # CPython's projection does (a side trace after the inlined call's guard failed,
@@ -873,7 +884,10 @@ def _plan_python_call(seq, opname, oparg, entry, code, frame, depth, generic_onl
                 exp.profile_value(entry, "code") in (None, callee.__code__)):
             stats.inc("dynamic_call")
             return _DYNAMIC_CALL, None, "_DYNAMIC_EXIT"
-        seq = exp.expand(opname, oparg, entry)
+        if exp.specialized_name(entry) == "CALL_PY_WITH_DEFAULTS":
+            seq = _WITH_DEFAULTS_CALL
+        else:
+            seq = exp.expand(opname, oparg, entry)
         if not any(u == "_PUSH_FRAME" for u, _ in seq or ()):
             return exp.GENERIC[opname], None, None
     elif not profiled:

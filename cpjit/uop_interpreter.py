@@ -1070,6 +1070,27 @@ def _check_function_exact_args(f, inst, st):
         return inst.jump_target
 
 
+# CALL_PY_WITH_DEFAULTS (3.11): the profiled function, with the same code object, called
+# with between co_argcount - len(__defaults__) and co_argcount positional arguments and
+# no keyword names (the defaults are read when the frame is made, as 3.11 does).
+@uop("_CHECK_FUNCTION_DEFAULTS_ARGS", HAS_EXIT)
+def _check_function_defaults_args(f, inst, st):
+    s = f.stack
+    n = inst.oparg
+    func, code = inst.operand
+    if s[-n - 2] is NULL:
+        callee = s[-n - 1]
+        argc = n
+    else:
+        callee = s[-n - 2]
+        argc = n + 1
+    if callee is not func or func.__code__ is not code or st.kwnames:
+        return inst.jump_target
+    defaults = func.__defaults__
+    if argc > code.co_argcount or argc < code.co_argcount - (len(defaults) if defaults else 0):
+        return inst.jump_target
+
+
 # The guard of a frame push whose callee is not known when the trace is made (a
 # polymorphic call site, a callee the profile no longer holds): any Python function
 # that tier 1 could run in a frame of its own with exactly these positional arguments
@@ -1126,6 +1147,11 @@ def _init_call_py_exact_args(f, inst, st):
         func = s[-n - 2]
         args = s[-n - 1:]
     del s[-n - 2:]
+    missing = func.__code__.co_argcount - len(args)
+    if missing > 0:
+        # CALL_PY_WITH_DEFAULTS: the last `missing` defaults fill the parameters left.
+        defaults = func.__defaults__
+        args = list(args) + list(defaults[len(defaults) - missing:])
     st.pending_frame = st.new_frame(func, args, f)
 
 

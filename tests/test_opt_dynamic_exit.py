@@ -402,3 +402,32 @@ def test_call_site_tier1_never_profiled_is_inlined(engine):
         stats = optimizer.get_stats()
         assert stats["unprofiled_call_resolved"] >= 1
         assert stats["exits"]["deopt"] == 0
+
+
+WITH_DEFAULTS = """
+    def h(x, y=1, z=2):
+        return x + y * z
+
+    def loop(n):
+        t = 0
+        for i in range(n):
+            if i == 150:
+                h.__defaults__ = (10, 20)
+            t += h(i) + h(i, 3)
+        return t
+"""
+
+
+def test_call_with_defaults_is_inlined(engine):
+    # 3.11's CALL_PY_WITH_DEFAULTS: the frame gets the defaults read at the call, so a
+    # replaced __defaults__ is seen at once.
+    with tier2(mode=engine):
+        _tier1_takes_every_call()
+        g = run_source(WITH_DEFAULTS)
+        expected = sum((i + 2) + (i + 6) if i < 150 else (i + 200) + (i + 60)
+                       for i in range(300))
+        assert call(g["loop"], 300) == expected
+        names = uop_names(first_executor(g["loop"]))
+        assert names.count("_CHECK_FUNCTION_DEFAULTS_ARGS") == 2
+        assert names.count("_PUSH_FRAME") == 2 and "_CALL" not in names
+        assert optimizer.get_stats()["exits"]["deopt"] == 0

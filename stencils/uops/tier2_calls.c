@@ -4,8 +4,9 @@
 // _RETURN_VALUE in Python/bytecodes.c; the semantics follow
 // cpjit/uop_interpreter.py (the reference).
 //
-// Defines: _CHECK_FUNCTION_EXACT_ARGS _CHECK_PY_FUNCTION_EXACT_ARGS _CHECK_STACK_SPACE
-//   _INIT_CALL_PY_EXACT_ARGS _SAVE_RETURN_OFFSET _PUSH_FRAME _RETURN_VALUE
+// Defines: _CHECK_FUNCTION_EXACT_ARGS _CHECK_FUNCTION_DEFAULTS_ARGS
+//   _CHECK_PY_FUNCTION_EXACT_ARGS _CHECK_STACK_SPACE _INIT_CALL_PY_EXACT_ARGS
+//   _SAVE_RETURN_OFFSET _PUSH_FRAME _RETURN_VALUE
 //
 // Frames: _INIT_CALL_PY_EXACT_ARGS allocates a _cpjit_frame (PyMem_Malloc) that
 // owns its references (owns_refs = 1) and keeps it in state->reserved[1] until
@@ -28,6 +29,25 @@ op(_CHECK_FUNCTION_EXACT_ARGS, (first, second, args[oparg] -- first, second, arg
     EXIT_IF(((PyFunctionObject *)callee)->func_code != expected_code);
     EXIT_IF(((PyCodeObject *)expected_code)->co_argcount != argc);
     EXIT_IF(CPJIT_KWNAMES != NULL);
+}
+
+// CALL_PY_WITH_DEFAULTS: the profiled function (operand: (function, code)) with
+// the same code object, called with co_argcount - len(__defaults__) ..
+// co_argcount positional arguments and no keyword names.  The defaults are read
+// again when the frame is made (_INIT_CALL_PY_EXACT_ARGS), as 3.11 does.
+op(_CHECK_FUNCTION_DEFAULTS_ARGS, (first, second, args[oparg] -- first, second, args[oparg])) {
+    PyObject *expected = PyTuple_GET_ITEM((PyObject *)CURRENT_OPERAND(), 0);
+    PyObject *expected_code = PyTuple_GET_ITEM((PyObject *)CURRENT_OPERAND(), 1);
+    PyObject *callee = first == NULL ? second : first;
+    int argc = oparg + (first != NULL);
+    EXIT_IF(callee != expected);
+    EXIT_IF(((PyFunctionObject *)callee)->func_code != expected_code);
+    EXIT_IF(CPJIT_KWNAMES != NULL);
+    PyObject *defaults = ((PyFunctionObject *)callee)->func_defaults;
+    int ndefaults = defaults == NULL ? 0 : (int)PyTuple_GET_SIZE(defaults);
+    int argcount = ((PyCodeObject *)expected_code)->co_argcount;
+    EXIT_IF(argc > argcount);
+    EXIT_IF(argc < argcount - ndefaults);
 }
 
 // A frame push whose callee the trace does not know (it ends in _DYNAMIC_EXIT):
@@ -92,6 +112,18 @@ op(_INIT_CALL_PY_EXACT_ARGS, (first, second, args[oparg] --)) {
     callee_frame->caller_ip = 0;
     for (int i = 0; i < argc; i++) {
         callee_frame->localsplus[i] = argv[i];
+    }
+    // CALL_PY_WITH_DEFAULTS (its guard checked the count): the last defaults fill the
+    // parameters left.  An exact-args call has none left.
+    int missing = code->co_argcount - argc;
+    if (missing > 0) {
+        PyObject *defaults = ((PyFunctionObject *)callee)->func_defaults;
+        Py_ssize_t first_default = PyTuple_GET_SIZE(defaults) - missing;
+        for (int i = 0; i < missing; i++) {
+            callee_frame->localsplus[argc + i] =
+                Py_NewRef(PyTuple_GET_ITEM(defaults, first_default + i));
+        }
+        argc += missing;
     }
     for (int64_t i = argc; i < nlocalsplus; i++) {
         callee_frame->localsplus[i] = NULL;
