@@ -174,6 +174,34 @@ def test_emulated_precall_cache_matches_cpython(shape, seed):
         assert (pc.opname, pc.counter) == real, (step, first, sequence[max(0, step - 3):step])
 
 
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_tier1_call_sites_match_cpython(shape):
+    """The same, through tier 1's own CALL (fast paths, LOAD_METHOD views): a site run by
+    tier 1 and its twin run natively have the same PRECALL cache after every call."""
+    from cpjit.interpreter import ceval
+    source, pool, view = SHAPES[shape]
+    native = _make_site(source)
+    guest = _make_site(source)
+    offset = _precall_offset(native.__code__)
+    rng = random.Random(7)
+    sequence = []
+    while len(sequence) < 300:
+        sequence += [rng.choice(pool)] * rng.choice([1, 2, 5, 40, 60])
+    info = None
+    for step, first in enumerate(sequence):
+        a = [3, 1] if shape.startswith("call") else 7
+        _run_site(native, first, a)
+        try:
+            run_function(guest, (first, a))
+        except Exception:
+            pass
+        if info is None:
+            info = ceval.code_info(guest.__code__)
+        pc = info.precall_sites[offset + 4]
+        assert (pc.opname, pc.counter) == _real_state(native.__code__, offset), (
+            step, first, sequence[max(0, step - 3):step])
+
+
 def _pop_after(code, offset):
     # PRECALL, its cache, CALL, 4 caches, then the next instruction
     return dis._all_opname[code.co_code[offset + 14]] == "POP_TOP"
@@ -330,3 +358,25 @@ def test_recursion_limit_depth_through_native_calls(name):
     expected = _limit_depth(native, None)
     got = _limit_depth(tier1, run_function)
     assert got == expected
+
+
+def test_tier2_interface_steps_the_same_emulation():
+    """ceval.warmup_tick / native_call_slack (for back edges and calls a trace runs)."""
+    from cpjit.interpreter import ceval
+    from cpjit.interpreter.frame import NULL
+
+    site = _make_site("def site(fn, a):\n    return fn(a, key=None)\n")
+    info = ceval.code_info(site.__code__)
+    call_offset = _precall_offset(site.__code__) + 4
+    frame = types.SimpleNamespace(info=info, rcell=None)
+    assert ceval.native_call_slack(frame, call_offset, sorted, NULL, [[1], None],
+                                   ("key",)) == 1          # not quickened: generic
+    for _ in range(prof.QUICKENING_WARMUP_DELAY):
+        ceval.warmup_tick(info)
+    assert info.warmup == 0
+    assert ceval.native_call_slack(frame, call_offset, sorted, NULL, [[1], None],
+                                   ("key",)) == 0          # PRECALL_BUILTIN_FAST_WITH_KEYWORDS
+    assert info.precall_sites[call_offset].opname == "PRECALL_BUILTIN_FAST_WITH_KEYWORDS"
+    assert ceval.native_call_slack(frame, call_offset, min, NULL, [[1], None],
+                                   ("key",)) == 1          # a miss
+    assert info.precall_sites[call_offset].counter == prof.MISS_COUNTER_START - 1

@@ -37,6 +37,8 @@ _set_handled = excstate.set_handled
 _next = next
 _type = type
 _precall = prof.tier1_precall
+_PLAIN_PRECALL = prof.UNQUICKENED
+_ADAPTIVE_ONE = prof.ADAPTIVE_ONE
 
 
 class InternalError(SystemError):
@@ -1002,9 +1004,16 @@ def op_CALL(f, a, n):
     ct = type(callable_)
     # 3.11's PRECALL cache (quickening, specialization, misses): whether CPython would
     # call a builtin here without a recursion check (prof.precall).
-    if (ct is pc.hit_type and (pc.hit_self is None or type(callable_.__self__) is pc.hit_self)) \
+    if (ct is pc.hit_type and (pc.hit_self is None or (
+            type(callable_.__self__) is pc.hit_self
+            and (pc.hit_name is None or callable_.__name__ == pc.hit_name)))) \
             or callable_ is pc.hit:
         slack = pc.slack
+    elif pc.form is _PLAIN_PRECALL:
+        slack = 1                               # code not quickened yet
+    elif pc.form is None and pc.counter >= _ADAPTIVE_ONE:
+        pc.counter -= _ADAPTIVE_ONE             # PRECALL_ADAPTIVE counting down
+        slack = 1
     else:
         # (the emulation is the interpreter's work: room for it at the recursion limit)
         cell = f.rcell
@@ -2198,6 +2207,39 @@ _SLACK = 1
 # Room for the interpreter's own helper calls (making a frame, binding arguments,
 # traceback entries) when the guest is at the recursion limit: they are not guest frames.
 _HEADROOM = 50
+
+
+# For tier 2 (not used by it yet): the same emulation for the calls and back edges a
+# trace runs, so that native calls from traces get CPython's recursion checks too.
+
+def native_call_slack(frame, call_offset, callable_, self_or_null, args, kwnames):
+    """One execution of the PRECALL before the CALL at byte ``call_offset`` of
+    ``frame``'s code, as tier 1's CALL would step it (``callable_`` and ``self_or_null``
+    as on the stack before PRECALL unpacks a bound method; ``args`` with self first when
+    ``self_or_null`` is not NULL). Returns what a native call there must take from the
+    recursion count before calling through the generic path: 0 where CPython's
+    specialized form skips the check, else 1 (``_SLACK``)."""
+    info = frame.info
+    pc = info.precall_sites.get(call_offset)
+    if pc is None:
+        pc = _precall_site(info, call_offset // 2, info.instructions[call_offset // 2][1])
+    cell = frame.rcell
+    if cell is not None:
+        cell.value += _HEADROOM
+    try:
+        return _precall(pc, callable_, self_or_null is not NULL, args, kwnames)
+    finally:
+        if cell is not None:
+            cell.value -= _HEADROOM
+
+
+def warmup_tick(info):
+    """A RESUME or JUMP_BACKWARD that tier 1 did not run (``_PyCode_Warmup``): cheap to
+    test first, ``if info.warmup: warmup_tick(info)``."""
+    if info.warmup:
+        info.warmup += 1
+        if not info.warmup:
+            _quicken(info)
 
 
 def _call_tier1(f, func, info, args, kwnames):

@@ -525,7 +525,7 @@ def observe_call(site, callable_, nargs, kwnames, bound):
 
 QUICKENING_WARMUP_DELAY = 8
 _BACKOFF_BITS = 4                       # ADAPTIVE_BACKOFF_BITS
-_ONE = 1 << _BACKOFF_BITS               # one count in an adaptive counter
+_ONE = ADAPTIVE_ONE = 1 << _BACKOFF_BITS  # one count in an adaptive counter
 _MAX_BACKOFF_VALUE = 16 - _BACKOFF_BITS
 ADAPTIVE_COUNTER_START = (((1 << 5) - 1) << _BACKOFF_BITS) | 5   # adaptive_counter_start()
 MISS_COUNTER_START = 53                 # miss_counter_start()
@@ -559,7 +559,7 @@ class _Never:
 
 
 _NEVER = _Never()
-_UNQUICKENED = "PRECALL"        # the code is not quickened: plain PRECALL, nothing counts
+_UNQUICKENED = UNQUICKENED = "PRECALL"   # code not quickened: plain PRECALL, nothing counts
 _UNREAD = "PRECALL (not read yet)"
 
 
@@ -571,8 +571,8 @@ class PrecallSite:
     then what the call gives back to the recursion count (1: the generic path's check).
     """
 
-    __slots__ = ("form", "counter", "hit_type", "hit", "hit_self", "slack", "oparg",
-                 "pop_after", "method_name", "last_hit", "info", "index")
+    __slots__ = ("form", "counter", "hit_type", "hit", "hit_self", "hit_name", "slack",
+                 "oparg", "pop_after", "method_name", "last_hit", "info", "index")
 
     def __init__(self, oparg, info=None, index=None, pop_after=False):
         self.oparg = oparg
@@ -585,7 +585,7 @@ class PrecallSite:
         self.form = _UNREAD if info is not None else _UNQUICKENED
         self.counter = 0
         self.hit_type = self.hit = _NEVER
-        self.hit_self = None
+        self.hit_self = self.hit_name = None
         self.slack = 1
         self.last_hit = False
 
@@ -616,7 +616,7 @@ class PrecallSite:
         self.form = None
         self.counter = 0
         self.hit_type = self.hit = _NEVER
-        self.hit_self = None
+        self.hit_self = self.hit_name = None
 
     @property
     def opname(self):
@@ -920,8 +920,9 @@ def tier1_precall(site, callable_, is_meth, args, kwnames):
             is_meth = True
     slack = precall(site, view_callable, is_meth, view_args, kwnames)
     form = site.form
+    # The fast path of tier 1's CALL: what makes a later call the same hit.
     site.hit_type = site.hit = _NEVER
-    site.hit_self = None
+    site.hit_self = site.hit_name = None
     if form is None or form is _UNQUICKENED or not site.last_hit:
         return slack
     t = type(callable_)
@@ -929,13 +930,18 @@ def tier1_precall(site, callable_, is_meth, args, kwnames):
         site.hit_type = t               # (a bound method at a LOAD_METHOD site: PYFUNC)
     elif view_callable is not callable_:
         if t is _BuiltinFunctionType:   # a method descriptor's form: same type of self,
-            site.hit_type = t           # same descriptor, same guard
+            site.hit_type = t           # same descriptor (the site names it), same guard
             site.hit_self = type(callable_.__self__)
-    elif form in _IDENTITY_FORMS and (
-            t is not _BuiltinFunctionType
-            or callable_.__self__ is None or type(callable_.__self__) is _ModuleType):
-        # (a bound builtin method would keep its object alive: not cached)
-        site.hit = callable_
+    elif form in _IDENTITY_FORMS:
+        obj = callable_.__self__ if t is _BuiltinFunctionType else None
+        if obj is None or type(obj) is _ModuleType:
+            site.hit = callable_
+        else:
+            # a bound builtin method: not kept (it would keep its object alive); the
+            # same method of an object of the same type has the same flags
+            site.hit_type = t
+            site.hit_self = type(obj)
+            site.hit_name = callable_.__name__
     return slack
 
 
