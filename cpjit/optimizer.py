@@ -740,9 +740,12 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
             trace.pop()
             reason = "trace too long"
             break
-        if opname == "CALL" and not generic_only and \
-                exp.specialized_name(entry) == "CALL_PY_WITH_DEFAULTS":
-            seq = _WITH_DEFAULTS_CALL
+        if opname == "CALL" and not generic_only:
+            form = exp.specialized_name(entry)
+            if form == "CALL_PY_WITH_DEFAULTS":
+                seq = _WITH_DEFAULTS_CALL
+            elif form == "CALL" and _is_bindable_python_function(exp.profile_value(entry, "func")):
+                seq = _GENERAL_CALL
         pushes_frame = any(u == "_PUSH_FRAME" for u, _ in seq)
         callee = None
         frame_exit = None        # what ends the trace right after the _PUSH_FRAME, if anything
@@ -774,7 +777,7 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
                 operand = source[1]
             if uop_name == "_LOAD_CONST":
                 operand = code.co_consts[oparg]
-            if uop_name in ("_CHECK_FUNCTION_EXACT_ARGS", "_CHECK_FUNCTION_DEFAULTS_ARGS"):
+            if uop_name in _FIXED_CALLEE_GUARDS:
                 operand = (callee, callee.__code__)
             if uop_name == "_PUSH_FRAME" and frame_exit is not None:
                 # CPython's bail-outs that still push the frame: the trace ends in the
@@ -852,6 +855,26 @@ _WITH_DEFAULTS_CALL = [("_CHECK_FUNCTION_DEFAULTS_ARGS", exp.FULL),
                        ("_SAVE_RETURN_OFFSET", exp.RETURN_OFFSET), ("_PUSH_FRAME", exp.FULL)]
 
 
+# Any other call of a Python function without *args or **kwargs (keyword arguments,
+# keyword-only parameters; tier 1 profiles it as plain CALL): inlined too, the frame
+# made by _INIT_CALL_PY_GENERAL (3.11's initialize_locals; it deopts where binding
+# would fail, so tier 1 raises the TypeError).  CPython's tier 2 has _PY_FRAME_GENERAL.
+_GENERAL_CALL = [("_CHECK_FUNCTION_GENERAL", exp.FULL), ("_CHECK_STACK_SPACE", exp.FULL),
+                 ("_INIT_CALL_PY_GENERAL", exp.FULL),
+                 ("_SAVE_RETURN_OFFSET", exp.RETURN_OFFSET), ("_PUSH_FRAME", exp.FULL)]
+
+# The guards whose operand is (profiled function, its code object).
+_FIXED_CALLEE_GUARDS = ("_CHECK_FUNCTION_EXACT_ARGS", "_CHECK_FUNCTION_DEFAULTS_ARGS",
+                        "_CHECK_FUNCTION_GENERAL")
+
+
+def _is_bindable_python_function(func):
+    """A function _INIT_CALL_PY_GENERAL can make a frame for (no *args, **kwargs; not
+    a generator or coroutine, which tier 1 runs natively)."""
+    return type(func) is _FunctionType and not func.__code__.co_flags & (
+        0x04 | 0x08 | _CO_NATIVE_ONLY)
+
+
 def _plan_python_call(seq, opname, oparg, entry, code, frame, depth, generic_only, stats):
     """The ``_PUSH_FRAME`` cases of ``translate_bytecode_to_trace``: ``(uops, callee,
     frame_exit)``; ``frame_exit`` is None when the callee is inlined (or no frame is
@@ -867,7 +890,8 @@ def _plan_python_call(seq, opname, oparg, entry, code, frame, depth, generic_onl
     runs those natively (a call only makes the generator object, no frame runs it).
     """
     callee = exp.profile_value(entry, "func")
-    profiled = exp.specialized_name(entry) in ("CALL_PY_EXACT_ARGS", "CALL_PY_WITH_DEFAULTS")
+    profiled = exp.specialized_name(entry) in ("CALL_PY_EXACT_ARGS", "CALL_PY_WITH_DEFAULTS") or (
+        exp.specialized_name(entry) == "CALL" and seq is _GENERAL_CALL)
     if generic_only:
         # The first instruction of a trace that must make progress: de-specialized, as
         # CPython's projection does (a side trace after the inlined call's guard failed,

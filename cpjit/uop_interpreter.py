@@ -1091,6 +1091,18 @@ def _check_function_defaults_args(f, inst, st):
         return inst.jump_target
 
 
+# Any other call of the profiled function (keyword arguments, keyword-only parameters):
+# the function and its code; _INIT_CALL_PY_GENERAL binds the arguments.
+@uop("_CHECK_FUNCTION_GENERAL", HAS_EXIT)
+def _check_function_general(f, inst, st):
+    s = f.stack
+    n = inst.oparg
+    func, code = inst.operand
+    callee = s[-n - 1] if s[-n - 2] is NULL else s[-n - 2]
+    if callee is not func or func.__code__ is not code:
+        return inst.jump_target
+
+
 # The guard of a frame push whose callee is not known when the trace is made (a
 # polymorphic call site, a callee the profile no longer holds): any Python function
 # that tier 1 could run in a frame of its own with exactly these positional arguments
@@ -1153,6 +1165,65 @@ def _init_call_py_exact_args(f, inst, st):
         defaults = func.__defaults__
         args = list(args) + list(defaults[len(defaults) - missing:])
     st.pending_frame = st.new_frame(func, args, f)
+
+
+@uop("_INIT_CALL_PY_GENERAL", HAS_DEOPT, pops=lambda n: n + 2)
+def _init_call_py_general(f, inst, st):
+    # 3.11's initialize_locals for a function without *args or **kwargs; where binding
+    # would fail, tier 1 makes the call (and raises CPython's TypeError).
+    s = f.stack
+    n = inst.oparg
+    if s[-n - 2] is NULL:
+        func = s[-n - 1]
+        args = s[-n:] if n else []
+    else:
+        func = s[-n - 2]
+        args = s[-n - 1:]
+    slots = _bind_arguments(func, args, st.kwnames or ())
+    if slots is None:
+        return inst.jump_target
+    del s[-n - 2:]
+    st.kwnames = None
+    st.pending_frame = st.new_frame(func, slots, f)
+
+
+def _bind_arguments(func, args, kwnames):
+    """The parameters' values (positional, keyword, defaults, keyword-only defaults),
+    or None where CPython would raise a TypeError."""
+    code = func.__code__
+    if code.co_flags & 0x0C:
+        return None
+    argcount = code.co_argcount
+    total = argcount + code.co_kwonlyargcount
+    npos = len(args) - len(kwnames)
+    if npos > argcount:
+        return None
+    slots = [NULL] * total
+    slots[:npos] = args[:npos]
+    names = code.co_varnames
+    for name, value in zip(kwnames, args[npos:]):
+        for i in range(code.co_posonlyargcount, total):
+            if names[i] == name:
+                break
+        else:
+            return None
+        if slots[i] is not NULL:
+            return None
+        slots[i] = value
+    defaults = func.__defaults__ or ()
+    first_default = argcount - len(defaults)
+    for i in range(npos, argcount):
+        if slots[i] is NULL:
+            if i < first_default:
+                return None
+            slots[i] = defaults[i - first_default]
+    kwdefaults = func.__kwdefaults__
+    for i in range(argcount, total):
+        if slots[i] is NULL:
+            if kwdefaults is None or names[i] not in kwdefaults:
+                return None
+            slots[i] = kwdefaults[names[i]]
+    return slots
 
 
 @uop("_SAVE_RETURN_OFFSET")

@@ -431,3 +431,28 @@ def test_call_with_defaults_is_inlined(engine):
         assert names.count("_CHECK_FUNCTION_DEFAULTS_ARGS") == 2
         assert names.count("_PUSH_FRAME") == 2 and "_CALL" not in names
         assert optimizer.get_stats()["exits"]["deopt"] == 0
+
+
+KEYWORD_CALLS = """
+    def kw(a, b=1, *, c=2):
+        return a + b * c
+
+    def loop(n):
+        t = 0
+        for i in range(n):
+            t += kw(i, c=3) + kw(b=i, a=1) + kw(i)
+        return t
+"""
+
+
+def test_keyword_calls_are_inlined(engine):
+    # Keyword arguments and keyword-only parameters: _INIT_CALL_PY_GENERAL binds them
+    # (before, the generic _CALL deopted on each of these calls).
+    with tier2(mode=engine):
+        _tier1_takes_every_call()
+        g = run_source(KEYWORD_CALLS)
+        expected = sum((i + 3) + (1 + i * 2) + (i + 2) for i in range(300))
+        assert call(g["loop"], 300) == expected
+        names = uop_names(first_executor(g["loop"]))
+        assert names.count("_INIT_CALL_PY_GENERAL") == 3 and "_CALL" not in names
+        assert optimizer.get_stats()["exits"]["deopt"] == 0

@@ -5,8 +5,9 @@
 // cpjit/uop_interpreter.py (the reference).
 //
 // Defines: _CHECK_FUNCTION_EXACT_ARGS _CHECK_FUNCTION_DEFAULTS_ARGS
-//   _CHECK_PY_FUNCTION_EXACT_ARGS _CHECK_STACK_SPACE _INIT_CALL_PY_EXACT_ARGS
-//   _SAVE_RETURN_OFFSET _PUSH_FRAME _RETURN_VALUE
+//   _CHECK_FUNCTION_GENERAL _CHECK_PY_FUNCTION_EXACT_ARGS _CHECK_STACK_SPACE
+//   _INIT_CALL_PY_EXACT_ARGS _INIT_CALL_PY_GENERAL _SAVE_RETURN_OFFSET _PUSH_FRAME
+//   _RETURN_VALUE
 //
 // Frames: _INIT_CALL_PY_EXACT_ARGS allocates a _cpjit_frame (PyMem_Malloc) that
 // owns its references (owns_refs = 1) and keeps it in state->reserved[1] until
@@ -48,6 +49,17 @@ op(_CHECK_FUNCTION_DEFAULTS_ARGS, (first, second, args[oparg] -- first, second, 
     int argcount = ((PyCodeObject *)expected_code)->co_argcount;
     EXIT_IF(argc > argcount);
     EXIT_IF(argc < argcount - ndefaults);
+}
+
+// Any other call of the profiled function (keyword arguments, keyword-only
+// parameters): the function and its code; _INIT_CALL_PY_GENERAL binds the
+// arguments (and deopts where binding would fail, for tier 1 to raise).
+op(_CHECK_FUNCTION_GENERAL, (first, second, args[oparg] -- first, second, args[oparg])) {
+    PyObject *expected = PyTuple_GET_ITEM((PyObject *)CURRENT_OPERAND(), 0);
+    PyObject *expected_code = PyTuple_GET_ITEM((PyObject *)CURRENT_OPERAND(), 1);
+    PyObject *callee = first == NULL ? second : first;
+    EXIT_IF(callee != expected);
+    EXIT_IF(((PyFunctionObject *)callee)->func_code != expected_code);
 }
 
 // A frame push whose callee the trace does not know (it ends in _DYNAMIC_EXIT):
@@ -130,6 +142,107 @@ op(_INIT_CALL_PY_EXACT_ARGS, (first, second, args[oparg] --)) {
     }
     // first is NULL in the plain-function form; in the (function, self) form it
     // is the callee itself, whose reference f_func took.
+    (*(_cpjit_frame **)&state->reserved[1]) = callee_frame;
+}
+
+// The callee's frame for any call of a function without *args or **kwargs
+// (3.11's initialize_locals, the error cases left to tier 1): positional
+// arguments, then the keyword arguments (CPJIT_KWNAMES) by parameter name, then
+// __defaults__ and __kwdefaults__ for what is left.  Nothing is moved until the
+// binding is known to succeed: a failure frees the frame and deopts, with the
+// stack intact, so tier 1 makes the call and raises CPython's TypeError.
+op(_INIT_CALL_PY_GENERAL, (first, second, args[oparg] --)) {
+    PyObject *callee = first == NULL ? second : first;
+    PyFunctionObject *func = (PyFunctionObject *)callee;
+    PyObject **argv = first == NULL ? args : args - 1;
+    int nargs = oparg + (first != NULL);
+    PyCodeObject *code = (PyCodeObject *)func->func_code;
+    PyObject *kwnames = CPJIT_KWNAMES;
+    int nkw = kwnames == NULL ? 0 : (int)PyTuple_GET_SIZE(kwnames);
+    int npos = nargs - nkw;
+    int argcount = code->co_argcount;
+    int total = argcount + code->co_kwonlyargcount;
+    int64_t nlocalsplus = code->co_nlocalsplus;
+    int64_t capacity = code->co_stacksize;
+    DEOPT_IF(code->co_flags & (CO_VARARGS | CO_VARKEYWORDS));
+    DEOPT_IF(npos > argcount);
+    _cpjit_frame *callee_frame = PyMem_Malloc(
+        sizeof(_cpjit_frame) + (size_t)(nlocalsplus + capacity) * sizeof(PyObject *));
+    DEOPT_IF(callee_frame == NULL);
+    PyObject **slots = callee_frame->localsplus;
+    for (int64_t i = 0; i < nlocalsplus; i++) {
+        slots[i] = NULL;
+    }
+    int ok = 1;
+    for (int i = 0; i < npos; i++) {
+        slots[i] = argv[i];
+    }
+    for (int k = 0; k < nkw && ok; k++) {
+        PyObject *name = PyTuple_GET_ITEM(kwnames, k);
+        int found = -1;
+        for (int i = code->co_posonlyargcount; i < total; i++) {
+            PyObject *param = PyTuple_GET_ITEM(code->co_localsplusnames, i);
+            if (param == name || (PyUnicode_CheckExact(param) && PyUnicode_CheckExact(name)
+                                  && PyUnicode_Compare(param, name) == 0)) {
+                found = i;
+                break;
+            }
+        }
+        if (found < 0 || slots[found] != NULL) {
+            ok = 0;
+        }
+        else {
+            slots[found] = argv[npos + k];
+        }
+    }
+    PyObject *defaults = func->func_defaults;
+    int ndefaults = defaults == NULL ? 0 : (int)PyTuple_GET_SIZE(defaults);
+    for (int i = npos; i < argcount && ok; i++) {
+        if (slots[i] == NULL && i < argcount - ndefaults) {
+            ok = 0;
+        }
+    }
+    PyObject *kwdefaults = func->func_kwdefaults;
+    for (int i = argcount; i < total && ok; i++) {
+        if (slots[i] == NULL) {
+            PyObject *value = kwdefaults == NULL ? NULL : PyDict_GetItemWithError(
+                kwdefaults, PyTuple_GET_ITEM(code->co_localsplusnames, i));
+            if (value == NULL) {
+                PyErr_Clear();
+                ok = 0;
+            }
+        }
+    }
+    if (!ok) {
+        PyMem_Free(callee_frame);
+        DEOPT_IF(1);
+    }
+    // Committed: the stack's references move into the frame, defaults are new ones.
+    for (int i = npos; i < argcount; i++) {
+        if (slots[i] == NULL) {
+            slots[i] = Py_NewRef(PyTuple_GET_ITEM(defaults, i - (argcount - ndefaults)));
+        }
+    }
+    for (int i = argcount; i < total; i++) {
+        if (slots[i] == NULL) {
+            slots[i] = Py_NewRef(PyDict_GetItem(
+                kwdefaults, PyTuple_GET_ITEM(code->co_localsplusnames, i)));
+        }
+    }
+    CPJIT_KWNAMES = NULL;
+    callee_frame->previous = NULL;
+    callee_frame->f_code = Py_NewRef((PyObject *)code);
+    callee_frame->f_func = callee;                       // the stack's reference
+    callee_frame->f_globals = Py_NewRef(func->func_globals);
+    callee_frame->f_builtins = Py_NewRef(func->func_builtins);
+    callee_frame->f_locals = NULL;
+    callee_frame->instr_offset = 0;
+    callee_frame->stacktop = 0;
+    callee_frame->nlocalsplus = nlocalsplus;
+    callee_frame->stack_capacity = capacity;
+    callee_frame->owns_refs = 1;
+    callee_frame->caller_lasti = 0;
+    callee_frame->caller_ip = 0;
     (*(_cpjit_frame **)&state->reserved[1]) = callee_frame;
 }
 
