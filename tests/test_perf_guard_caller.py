@@ -2,23 +2,16 @@
 caller it was projected for (docs/performance.md, "JIT: where the time goes").
 
 The machine-code stencil and the reference body are checked on hand-built frames and
-traces; the end-to-end effect (exits per call of a callee with a loop) needs the
-projection to seed side traces with the exit's callers (cpjit/optimizer.py), which is
-not there yet: that test is a strict xfail and asserts on stats counts only.
+traces; the end-to-end effect is in tests/test_perf_exits.py.
 """
 
-import json
-import subprocess
 import sys
-import textwrap
 import types
-from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
 CALL_OFFSET = 40          # the byte offset of the caller's CALL in these traces
+RETURN_AT = 4             # the byte offset of _callee's RETURN_VALUE (3.11)
 
 
 # ---- the reference body ---------------------------------------------------------------
@@ -33,11 +26,13 @@ def _inst(expected_code, call_offset=CALL_OFFSET):
     return types.SimpleNamespace(operand=expected_code, oparg=call_offset, jump_target=7)
 
 
-def test_reference_body_is_registered_with_a_deopt():
+def test_reference_body_is_registered_with_a_side_exit():
     from cpjit import uop_interpreter as uint
     from cpjit.uops import caller_guard
+    from cpjit.uops import UOPS
     d = uint.UOP_DEFS[caller_guard.GUARD_CALLER]
-    assert d.flags == uint.HAS_DEOPT
+    assert d.flags == uint.HAS_EXIT
+    assert "HAS_EXIT" in UOPS[caller_guard.GUARD_CALLER].flags
     assert d.impl is caller_guard.guard_caller
 
 
@@ -61,7 +56,7 @@ def test_reference_body(case, expected):
     assert guard_caller(callee, inst, st) == expected
 
 
-def test_reference_body_without_a_caller_deopts():
+def test_reference_body_without_a_caller_exits():
     from cpjit.uops.caller_guard import guard_caller
     f = types.SimpleNamespace(code=None, lasti=0, back=None)
     assert guard_caller(f, _inst(None), types.SimpleNamespace(depth=1)) == 7
@@ -91,24 +86,25 @@ def _caller_code():
 
 def _run_guarded_return(expected_code, call_offset, arg):
     """Push a frame for ``_callee(arg)`` (saving CALL_OFFSET in the caller), then
-    ``_GUARD_CALLER(call_offset, expected_code)`` and ``_RETURN_VALUE``; returns
-    (exit record, entry stack, inlined frames taken at the exit)."""
+    ``_GUARD_CALLER(call_offset, expected_code)`` and ``_RETURN_VALUE``, then a _DEOPT
+    at offset 100; the guard's side exit goes to RETURN_AT.  Returns (exit record,
+    entry stack, inlined frames taken at the exit)."""
     from cpjit import jit
     from cpjit.jit import UopInstruction as U
     null = _Null()
-    deopt = 7
+    deopt, side_exit = 7, 8
     trace = [
         U("_START_EXECUTOR"),
         U("_INIT_CALL_PY_EXACT_ARGS", 1, jump_target=deopt),
         U("_SAVE_RETURN_OFFSET", (CALL_OFFSET + 10) // 2, target=CALL_OFFSET),
         U("_PUSH_FRAME", 1),
         U("_LOAD_FAST_CHECK", 0, jump_target=deopt),
-        U("_GUARD_CALLER", call_offset, operand=id(expected_code), jump_target=deopt),
+        U("_GUARD_CALLER", call_offset, operand=id(expected_code), jump_target=side_exit),
         U("_RETURN_VALUE"),
         U("_DEOPT", target=100),
+        U("_EXIT_TRACE", target=RETURN_AT, exit_index=0),
     ]
-    assert trace[deopt].name == "_DEOPT"
-    code = jit.compile_trace(trace, jit.new_executor(0))
+    code = jit.compile_trace(trace, jit.new_executor(1, [RETURN_AT]))
     stack = [null, _callee, arg]
     try:
         record = code.run([], stack, _caller_code(), globals(),
@@ -133,14 +129,15 @@ def test_stencil_returns_into_the_expected_caller(stencil_table):
 
 
 @pytest.mark.parametrize("mismatch", ["code", "call offset"])
-def test_stencil_deopts_in_the_callee_for_another_caller(mismatch, stencil_table):
+def test_stencil_exits_in_the_callee_for_another_caller(mismatch, stencil_table):
     from cpjit import jit
     arg = object()
     refs = sys.getrefcount(arg)
     expected_code = _callee.__code__ if mismatch == "code" else _caller_code()
     call_offset = CALL_OFFSET + (2 if mismatch == "call offset" else 0)
     record, stack, inlined = _run_guarded_return(expected_code, call_offset, arg)
-    assert record.kind == jit.abi().EXIT_DEOPT and record.target == 100
+    assert record.kind == jit.abi().EXIT_SIDE and record.target == RETURN_AT
+    assert record.index == 0
     # Left in the callee, before the return: its frame (x bound, x on its stack) is
     # handed to Python, the caller's stack is empty (the call's inputs moved).
     assert record.frame != 0 and len(inlined) == 1
@@ -152,70 +149,21 @@ def test_stencil_deopts_in_the_callee_for_another_caller(mismatch, stencil_table
     assert sys.getrefcount(arg) == refs
 
 
-def test_stencil_deopts_in_the_entry_frame(stencil_table):
+def test_stencil_exits_in_the_entry_frame(stencil_table):
     """Entered from Python in the callee (previous == NULL): tier 1 does the return."""
     from cpjit import jit
     from cpjit.jit import UopInstruction as U
     null = _Null()
     trace = [U("_START_EXECUTOR"),
-             U("_GUARD_CALLER", CALL_OFFSET, operand=id(_caller_code()), jump_target=2),
-             U("_DEOPT", target=100)]
-    code = jit.compile_trace(trace, jit.new_executor(0))
+             U("_GUARD_CALLER", CALL_OFFSET, operand=id(_caller_code()), jump_target=3),
+             U("_DEOPT", target=100),
+             U("_EXIT_TRACE", target=RETURN_AT, exit_index=0)]
+    code = jit.compile_trace(trace, jit.new_executor(1, [RETURN_AT]))
     stack = [7]
     try:
         record = code.run([null], stack, _callee.__code__, globals(), {}, null=null,
                           stack_capacity=2)
     finally:
         code.free()
-    assert record.kind == jit.abi().EXIT_DEOPT and record.target == 100
+    assert record.kind == jit.abi().EXIT_SIDE and record.target == RETURN_AT
     assert record.frame == 0 and stack == [7]
-
-
-# ---- end to end: exits per call of a callee with a loop -------------------------------
-
-CALLEE_LOOP = """
-    def inner(p):
-        n = 0
-        for x in p:
-            n += x
-        return n
-
-
-    def outer(k):
-        total = 0
-        for i in range(k):
-            total += inner([i, 1, 2])
-        return total
-
-
-    print(outer(3000))
-"""
-
-
-def _jit_stats(tmp_path, source):
-    program = tmp_path / "program.py"
-    program.write_text(textwrap.dedent(source))
-    stats_file = tmp_path / "stats.json"
-    env = {"PYTHONPATH": str(REPO_ROOT), "PYTHONHASHSEED": "0",
-           "CPJIT_STATS_FILE": str(stats_file), "PATH": "/usr/bin:/bin"}
-    proc = subprocess.run([sys.executable, "-m", "cpjit", "exec", "--tier2=jit",
-                           "--stats=json", str(program)], cwd=tmp_path, env=env,
-                          capture_output=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
-    expected = subprocess.run([sys.executable, str(program)], capture_output=True,
-                              timeout=60).stdout
-    assert proc.stdout == expected
-    stats = json.loads(stats_file.read_text())
-    return stats.get("cpjit_stats", stats)["optimizer"]
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "needs the projection of side traces seeded with the exit's callers and "
-    "_GUARD_CALLER before the seeded _RETURN_VALUE (cpjit/optimizer.py; measured: "
-    "2998 -> 68 machine-code entries for this program)"))
-def test_side_trace_in_an_inlined_callee_returns_in_machine_code(tmp_path,
-                                                                  stencil_table):
-    stats = _jit_stats(tmp_path, CALLEE_LOOP)
-    # Today: one entry (and one exit to tier 1 at inner's RETURN_VALUE) per call.
-    assert stats["jit_entries"] < 300, stats["jit_entries"]
-    assert stats.get("trace_stack_underflow", 0) < 5

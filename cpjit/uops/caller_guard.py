@@ -9,22 +9,24 @@ in cpjit every such end is a trip through Python (see docs/performance.md, "JIT:
 the time goes").
 
 Importing this module registers the body with the reference uop interpreter (so that
-``prepare_for_execution`` gives the uop its ``_DEOPT`` stub, in both engines): the
-projection that emits ``_GUARD_CALLER`` must import it first.
+``prepare_for_execution`` gives the uop its ``_EXIT_TRACE`` stub, in both engines): the
+projection that emits ``_GUARD_CALLER`` must import it first.  A side exit, not a
+deopt: a trace reached from several call sites (or recursion depths) fails the guard in
+all but one, and the exit at the ``RETURN_VALUE`` then gets a trace of its own.
 """
 
 # Guest programs may rebind builtins (builtins.len = ...): cpjit's own code binds the
 # ones it uses at import.
 from cpjit._hostbuiltins import *  # noqa: F401,F403  (cpjit keeps the original builtins)
 
-from cpjit.uop_interpreter import HAS_DEOPT, uop
+from cpjit.uop_interpreter import HAS_EXIT, uop
 
 GUARD_CALLER = "_GUARD_CALLER"
 
 
-@uop(GUARD_CALLER, HAS_DEOPT)
+@uop(GUARD_CALLER, HAS_EXIT)
 def guard_caller(f, inst, st):
-    """Deopt unless the frame below ``f`` was pushed by this run of the trace chain
+    """Exit unless the frame below ``f`` was pushed by this run of the trace chain
     (``st.depth > 0``; machine code: ``frame->previous != NULL``) and is the caller the
     trace was projected for: code ``inst.operand``, its CALL at byte ``inst.oparg``."""
     caller = f.back

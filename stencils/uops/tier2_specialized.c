@@ -242,12 +242,14 @@ op(_CALL_ISINSTANCE, (first, callable, inst, cls -- res)) {
 // the caller it was projected for -- this uop checks that the frame below is that
 // caller: its code (operand, borrowed from the executor) and the byte offset of its
 // CALL (oparg; _SAVE_RETURN_OFFSET stored it in the caller's instr_offset).  It
-// deopts (tier 1 then does the return) when the caller differs, and when this frame
-// is the trampoline's entry frame (previous == NULL: the trace was entered from
-// Python, so the caller is a tier-1 frame machine code cannot return into).
+// leaves by a side exit (at the RETURN_VALUE, which tier 1 or a side trace made for
+// that context then runs) when the caller differs -- the same callee reached from
+// another call site, a recursion at another depth -- and when this frame is the
+// trampoline's entry frame (previous == NULL: the trace was entered from Python, so
+// the caller is a tier-1 frame machine code cannot return into).
 op(_GUARD_CALLER, (--)) {
     _cpjit_frame *caller = frame->previous;
-    DEOPT_IF(caller == NULL);
-    DEOPT_IF(caller->f_code != (PyObject *)CURRENT_OPERAND());
-    DEOPT_IF(caller->instr_offset != (int64_t)oparg);
+    EXIT_IF(caller == NULL);
+    EXIT_IF(caller->f_code != (PyObject *)CURRENT_OPERAND());
+    EXIT_IF(caller->instr_offset != (int64_t)oparg);
 }
