@@ -503,7 +503,11 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
     index = initial_index
     trace = []
     max_length = UOP_MAX_TRACE_LENGTH - 2
-    trace_stack = []
+    # A side trace made inside calls that machine code inlined knows their callers
+    # (side_exit_optimize seeds them): it may return into them, behind _GUARD_CALLER.
+    seed = _seeded_callers.get(id(frame), ())
+    trace_stack = [caller[:3] for caller in seed]
+    seeded = len(trace_stack)
     confidence = CONFIDENCE_RANGE
     jump_seen = False
     first = True
@@ -690,12 +694,19 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
             continue
 
         if opname == "RETURN_VALUE":
-            if not trace_stack or lacks_stencil(["_RETURN_VALUE"]):
+            if not trace_stack or lacks_stencil(["_RETURN_VALUE"]) or (
+                    len(trace_stack) <= seeded and lacks_stencil(["_GUARD_CALLER"])):
                 stats.inc("trace_stack_underflow" if not trace_stack else "no_machine_code")
                 trace.pop()
                 reason = "trace stack underflow"
                 break
             operand = func if func is not None else code
+            if len(trace_stack) <= seeded:
+                # Returning into a caller this trace did not push: check it is that one.
+                import cpjit.uops.caller_guard  # noqa: F401  (registers _GUARD_CALLER)
+                seeded -= 1
+                caller_code, _, _, call_offset = seed[seeded]
+                add("_GUARD_CALLER", call_offset, caller_code, offset)
             code, func, index = trace_stack.pop()
             info = profile.get_code_info(code)
             add("_RETURN_VALUE", 0, operand, offset)
@@ -1369,7 +1380,23 @@ def get_stats():
     return _state.stats.as_dict(_state)
 
 
-def side_exit_optimize(exit, frame):
+# id(innermost frame) -> its callers as (code, func, resume index, CALL offset),
+# outermost first, while side_exit_optimize projects from that frame.
+_seeded_callers = {}
+
+
+def _callers_of(frame, count):
+    """The ``count`` tier-1 frames above ``frame``, outermost first, as seeds."""
+    callers = []
+    f = frame
+    while len(callers) < min(count, TRACE_STACK_SIZE - 1) and f.back is not None:
+        f = f.back
+        callers.append((f.code, f.func, f.ip, f.lasti))
+    callers.reverse()
+    return callers
+
+
+def side_exit_optimize(exit, frame, inlined=0):
     """A hot side exit: the executor it links to (``_EXIT_TRACE`` in tier 2), or None.
 
     As in CPython, a chain of side traces ends in one that must make progress (chain
@@ -1394,7 +1421,13 @@ def side_exit_optimize(exit, frame):
     if opt is None or isinstance(opt, NeverOptimizer):
         return None
     owner = exit.owner
+    # ``inlined``: the frames above ``frame`` that the running trace chain pushed (an
+    # exit inside inlined calls); the side trace may return into them.  It is reused
+    # only by exits with the same callers (its returns are guarded on them).
+    callers = _callers_of(frame, inlined)
     key = (id(frame.code), exit.target)
+    if callers:
+        key += (tuple((id(c[0]), c[3]) for c in callers),)
     anchor = _state.side_anchors.get(key)
     if anchor is not None and anchor.valid and anchor.anchor_code is frame.code:
         exit.executor = anchor
@@ -1404,8 +1437,13 @@ def side_exit_optimize(exit, frame):
     if length > MAX_CHAIN_LENGTH:
         _state.stats.inc("side_chain_too_long")
         return None
-    executor = _PyOptimizer_Optimize(opt, frame, exit.target, None, owner.chain_depth + 1,
-                                     despecialize_first=exit.guard_at_target)
+    if callers:
+        _seeded_callers[id(frame)] = callers
+    try:
+        executor = _PyOptimizer_Optimize(opt, frame, exit.target, None, owner.chain_depth + 1,
+                                         despecialize_first=exit.guard_at_target)
+    finally:
+        _seeded_callers.pop(id(frame), None)
     if executor is None:
         return None
     executor.chain_length = length
@@ -1674,6 +1712,7 @@ class JitEngine:
             # Frames rebuilt at earlier exits of this entry are not counted by tier 1
             # yet: machine code continuing above them counts them (recursion limit).
             record = code.run_frame(f) if f is frame else code.run_frame(f, entry=frame)
+            inlined = 0
             stats.add_time("time_machine_code_s", _perf_counter() - t0)
             stats.inc("jit_entries")
             owner = self.by_address.get(record.executor)
@@ -1683,7 +1722,9 @@ class JitEngine:
             if record.frame:
                 # The exit is inside calls the machine code inlined: tier-1 frames for
                 # them, as the reference interpreter's _PUSH_FRAME makes.
-                f = jit_frames.rebuild_tier1_frames(jit.take_inlined_frames(record), f)
+                taken = jit.take_inlined_frames(record)
+                inlined = len(taken)         # frames above this run's entry frame
+                f = jit_frames.rebuild_tier1_frames(taken, f)
             kind = record.kind
             if stats.per_uop and owner is not None:
                 _count_machine_code_exit(stats, owner, record, a)
@@ -1704,7 +1745,7 @@ class JitEngine:
                         if side is not None:
                             exit.executor = side
                     if side is None and uint._exit_is_hot(exit):
-                        side = side_exit_optimize(exit, f)
+                        side = side_exit_optimize(exit, f, inlined)
                         if side is None:
                             uint._restart_backoff(exit)
                     if side is not None and side.valid:

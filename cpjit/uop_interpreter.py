@@ -1501,6 +1501,7 @@ class InterpEngine:
         stats.executions += 1
         current = executor
         f = frame
+        run_entry = frame     # as machine code's entry frame: pushed frames are above it
         cell = state.rcell
         while True:
             if cell is None:
@@ -1530,7 +1531,7 @@ class InterpEngine:
                     current = stitched
                     continue
                 if _exit_is_hot(exit):
-                    side = optimizer.side_exit_optimize(exit, f)
+                    side = optimizer.side_exit_optimize(exit, f, _frames_above(f, run_entry))
                     if side is not None:
                         current = side
                         continue
@@ -1546,6 +1547,7 @@ class InterpEngine:
                 offset = f.lasti
                 found = optimizer.dynamic_exit_executor(stub.operand, f)
                 if found is not None:
+                    run_entry = f     # machine code enters that trace from Python, in f
                     current = found
                     continue
             else:      # _ERROR_POP_N
@@ -1564,6 +1566,15 @@ class InterpEngine:
             if f is not frame:
                 _adopt_direct_callee(f, frame)
             return f, offset
+
+
+def _frames_above(f, entry):
+    """How many frames ``f`` is above ``entry`` (0 if ``entry`` is not below it)."""
+    n = 0
+    while f is not entry and f is not None:
+        f = f.back
+        n += 1
+    return n if f is entry else 0
 
 
 _EXIT_KIND_OF_STUB = {"_EXIT_TRACE": "side", "_DEOPT": "deopt", "_DYNAMIC_EXIT": "dynamic",

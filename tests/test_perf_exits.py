@@ -72,10 +72,6 @@ def _jit_stats(tmp_path, source):
     return stats.get("cpjit_stats", stats)["optimizer"]
 
 
-@pytest.mark.xfail(strict=True, raises=TooManyExits, reason=(
-    "needs the projection of side traces seeded with the exit's callers and "
-    "_GUARD_CALLER before the seeded _RETURN_VALUE (cpjit/optimizer.py; measured: "
-    "2998 -> 68 machine-code entries for this program)"))
 def test_side_trace_in_an_inlined_callee_returns_in_machine_code(tmp_path,
                                                                   stencil_table):
     stats = _jit_stats(tmp_path, CALLEE_LOOP)
