@@ -757,6 +757,8 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
                 seq = _WITH_DEFAULTS_CALL
             elif form == "CALL" and _is_bindable_python_function(exp.profile_value(entry, "func")):
                 seq = _GENERAL_CALL
+            elif form == "CALL" and exp.profile_value(entry, _ALL_PY_EXACT):
+                seq = _DYNAMIC_CALL
         pushes_frame = any(u == "_PUSH_FRAME" for u, _ in seq)
         callee = None
         frame_exit = None        # what ends the trace right after the _PUSH_FRAME, if anything
@@ -879,6 +881,14 @@ _FIXED_CALLEE_GUARDS = ("_CHECK_FUNCTION_EXACT_ARGS", "_CHECK_FUNCTION_DEFAULTS_
                         "_CHECK_FUNCTION_GENERAL")
 
 
+# A profile key for a call site that saw several callees, every one a Python function
+# called with exact arguments (a polymorphic site has no single "func"): its frame is
+# pushed behind _CHECK_PY_FUNCTION_EXACT_ARGS and the trace ends in it, _DYNAMIC_EXIT.
+# Tier 1 (cpjit/interpreter/profile.py) does not record it yet: today a site with more
+# than 4 callees loses its profile and stays the generic _CALL.
+_ALL_PY_EXACT = "all_callees_py_exact"
+
+
 def _is_bindable_python_function(func):
     """A function _INIT_CALL_PY_GENERAL can make a frame for (no *args, **kwargs; not
     a generator or coroutine, which tier 1 runs natively)."""
@@ -900,6 +910,9 @@ def _plan_python_call(seq, opname, oparg, entry, code, frame, depth, generic_onl
     with ``_EXIT_TRACE`` there, as a recursive call does.  A generator or coroutine function keeps the generic call: tier 1
     runs those natively (a call only makes the generator object, no frame runs it).
     """
+    if seq is _DYNAMIC_CALL:
+        stats.inc("dynamic_call")
+        return seq, None, "_DYNAMIC_EXIT"
     callee = exp.profile_value(entry, "func")
     profiled = exp.specialized_name(entry) in ("CALL_PY_EXACT_ARGS", "CALL_PY_WITH_DEFAULTS") or (
         exp.specialized_name(entry) == "CALL" and seq is _GENERAL_CALL)

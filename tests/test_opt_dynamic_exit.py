@@ -456,3 +456,40 @@ def test_keyword_calls_are_inlined(engine):
         names = uop_names(first_executor(g["loop"]))
         assert names.count("_INIT_CALL_PY_GENERAL") == 3 and "_CALL" not in names
         assert optimizer.get_stats()["exits"]["deopt"] == 0
+
+
+POLYMORPHIC = """
+    def f1(x): return x + 1
+    def f2(x): return x + 2
+    def f3(x): return x + 3
+    def f4(x): return x + 4
+    def f5(x): return x + 5
+
+    def loop(fs, n):
+        t = 0
+        for i in range(n):
+            t += fs[i % len(fs)](i)
+        return t
+"""
+
+
+def test_profile_saying_all_callees_are_python_exact_pushes_dynamically(engine):
+    # Tier 1 does not record this yet (a site with more than 4 callees loses its
+    # profile): the profile entry is written by hand where tier 1 would keep it.
+    import dis
+    with tier2(mode=engine, backedge=200):
+        _tier1_takes_every_call()
+        g = run_source(POLYMORPHIC)
+        fs = [g["f%d" % k] for k in range(1, 6)]
+        assert call(g["loop"], fs, 10) == sum(i + 1 + i % 5 for i in range(10))
+        code = g["loop"].__code__
+        offset = [ins.offset for ins in dis.get_instructions(code)
+                  if ins.opname == "CALL" and ins.arg == 1][-1]      # fs[...](i)
+        info = optimizer._tier1().get_code_info(code)
+        info.profile[offset] = {"form": "CALL", optimizer._ALL_PY_EXACT: True}
+        assert call(g["loop"], fs, 400) == sum(i + 1 + i % 5 for i in range(400))
+        names = uop_names(first_executor(g["loop"]))
+        ends = _pairs(names, "_PUSH_FRAME", "_DYNAMIC_EXIT")
+        assert len(ends) == 1 and "_CHECK_PY_FUNCTION_EXACT_ARGS" in names
+        stats = optimizer.get_stats()
+        assert stats["exits"]["deopt"] == 0 and stats["exits"]["dynamic"] > 150
