@@ -207,7 +207,9 @@ def op_BINARY_OP_{name}(f, a, n):
     r = st.pop()
     l = st[-1]
     if type(l) is not a.key or type(r) is not a.key2:
-        _observe_binary_op(a, l, r)
+        if _observe_binary_op(a, l, r):
+            st.append(r)                 # again, as the twin giving the slack back
+            return a.offset // 2
     {compute}
     return n
 """
@@ -240,14 +242,16 @@ def _unprofiled_source(source):
     observe function)."""
     lines = source.splitlines()
     out = []
-    skip = False
+    skip_deeper_than = None
     for i, line in enumerate(lines):
-        if skip:
-            skip = False
-            continue
+        indent = len(line) - len(line.lstrip())
+        if skip_deeper_than is not None:
+            if line.strip() and indent > skip_deeper_than:
+                continue
+            skip_deeper_than = None
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
         if line.lstrip().startswith("if ") and "observe" in nxt:
-            skip = True
+            skip_deeper_than = indent
             continue
         out.append(line)
     return "\n".join(out) + "\n"
@@ -275,9 +279,15 @@ def op_IS_OP(f, a, n):
 
 
 def op_CONTAINS_OP(f, a, n):
+    invert, site = a
     st = f.stack
     r = st.pop()
-    st[-1] = (st[-1] not in r) if a else (st[-1] in r)
+    l = st[-1]
+    if type(l) is not site.key or type(r) is not site.key2:
+        if prof.observe_contains_op(site, l, r):
+            st.append(r)                 # again, as the twin giving the slack back
+            return site.offset // 2
+    st[-1] = (l not in r) if invert else (l in r)
     return n
 
 
@@ -286,7 +296,9 @@ def op_BINARY_SUBSCR(f, a, n):
     sub = st.pop()
     c = st[-1]
     if type(c) is not a.key or type(sub) is not a.key2:
-        prof.observe_binary_subscr(a, c, sub)
+        if prof.observe_binary_subscr(a, c, sub):
+            st.append(sub)               # again, as the twin giving the slack back
+            return a.offset // 2
     st[-1] = c[sub]
     return n
 
@@ -297,7 +309,9 @@ def op_STORE_SUBSCR(f, a, n):
     c = st.pop()
     v = st.pop()
     if type(c) is not a.key or type(sub) is not a.key2:
-        prof.observe_store_subscr(a, c, sub)
+        if prof.observe_store_subscr(a, c, sub):
+            st.extend((v, c, sub))       # again, as the twin giving the slack back
+            return a.offset // 2
     c[sub] = v
     return n
 
@@ -305,8 +319,13 @@ def op_STORE_SUBSCR(f, a, n):
 def op_DELETE_SUBSCR(f, a, n):
     st = f.stack
     sub = st.pop()
-    del st.pop()[sub]
+    _delitem_one_level_down(st.pop(), sub)
     return n
+
+
+def _delitem_one_level_down(c, sub):
+    """``del c[sub]`` one host frame below its handler: see _giving_back_twin."""
+    del c[sub]
 
 
 def op_GET_LEN(f, a, n):
@@ -507,25 +526,46 @@ def op_PRINT_EXPR(f, a, n):
 
 def op_FORMAT_VALUE(f, a, n):
     st = f.stack
-    spec = st.pop() if a & 4 else ""
+    spec = st.pop() if a & 4 else None
     v = st[-1]
-    conv = a & 3
-    if conv == 1:
-        v = str(v)
-    elif conv == 2:
-        v = repr(v)
-    elif conv == 3:
-        v = ascii(v)
-    if type(v) is not str or spec:
-        v = format(v, spec)
-    st[-1] = v
+    if spec is None and not a & 3 and type(v) is str:
+        return n
+    st[-1] = _format_one_level_down(v, a & 3, spec)
     return n
+
+
+def _format_one_level_down(v, conv, spec):
+    """FORMAT_VALUE one host frame below its handler (see _giving_back_twin), done by the
+    host's own FORMAT_VALUE: PyObject_Str/Repr/ASCII and PyObject_Format with the
+    recursion checks CPython's make (no builtin call, whose check would depend on the
+    host's quickening)."""
+    if spec is None:
+        if conv == 0:
+            return f"{v}"
+        if conv == 1:
+            return f"{v!s}"
+        return f"{v!r}" if conv == 2 else f"{v!a}"
+    if conv == 0:
+        return f"{v:{spec}}"
+    if conv == 1:
+        return f"{v!s:{spec}}"
+    return f"{v!r:{spec}}" if conv == 2 else f"{v!a:{spec}}"
 
 
 def op_GET_ITER(f, a, n):
     st = f.stack
-    st[-1] = iter(st[-1])
+    v = st[-1]
+    st[-1] = _iter_one_level_down(v) if type(v).__flags__ & _HEAPTYPE else iter(v)
     return n
+
+
+_HEAPTYPE = prof._HEAPTYPE
+
+
+def _iter_one_level_down(v):
+    """``iter(v)`` of a Python class one host frame below its handler (its ``__iter__``
+    runs at CPython's count: see _giving_back_twin)."""
+    return iter(v)
 
 
 def op_FOR_ITER(f, a, n):
@@ -533,7 +573,8 @@ def op_FOR_ITER(f, a, n):
     st = f.stack
     it = st[-1]
     if site.key is not type(it):
-        prof.observe_for_iter(site, it)
+        if prof.observe_for_iter(site, it):
+            return site.offset // 2      # again, as the twin giving the slack back
     v = _next(it, NULL)
     if v is NULL:
         st.pop()
@@ -649,7 +690,8 @@ def _hot_backedge(f, target, counter, offset, n):
 def op_POP_JUMP_IF_FALSE(f, a, n):
     target, hist, offset = a
     v = f.stack.pop()
-    if v is False or (v is not True and not v):
+    if v is False or (v is not True and (
+            not v if type(v) in _TRUTH_WITHOUT_PYTHON else _is_false_one_level_down(v))):
         hist[offset] = ((hist[offset] << 1) | 1) & 0xFFFF
         return target
     hist[offset] = (hist[offset] << 1) & 0xFFFF
@@ -659,11 +701,24 @@ def op_POP_JUMP_IF_FALSE(f, a, n):
 def op_POP_JUMP_IF_TRUE(f, a, n):
     target, hist, offset = a
     v = f.stack.pop()
-    if v is True or (v is not False and v):
+    if v is True or (v is not False and not (
+            not v if type(v) in _TRUTH_WITHOUT_PYTHON else _is_false_one_level_down(v))):
         hist[offset] = ((hist[offset] << 1) | 1) & 0xFFFF
         return target
     hist[offset] = (hist[offset] << 1) & 0xFFFF
     return n
+
+
+# Truth tests of values whose type's __bool__/__len__ is C code stay in the handler; any
+# other value is tested one host frame down, at CPython's count (see _giving_back_twin).
+_TRUTH_WITHOUT_PYTHON = frozenset((
+    type(None), int, float, complex, str, bytes, bytearray, list, tuple, dict, set,
+    frozenset, range))
+
+
+def _is_false_one_level_down(v):
+    """``not v`` (PyObject_IsTrue) one host frame below its handler."""
+    return not v
 
 
 def op_POP_JUMP_IF_NONE(f, a, n):
@@ -739,7 +794,9 @@ def _hot_conditional_backedge(f, counter, offset):
 def op_JUMP_IF_FALSE_OR_POP(f, a, n):
     target, hist, offset = a
     st = f.stack
-    if not st[-1]:
+    v = st[-1]
+    if v is False or (v is not True and (
+            not v if type(v) in _TRUTH_WITHOUT_PYTHON else _is_false_one_level_down(v))):
         hist[offset] = ((hist[offset] << 1) | 1) & 0xFFFF
         return target
     st.pop()
@@ -750,7 +807,9 @@ def op_JUMP_IF_FALSE_OR_POP(f, a, n):
 def op_JUMP_IF_TRUE_OR_POP(f, a, n):
     target, hist, offset = a
     st = f.stack
-    if st[-1]:
+    v = st[-1]
+    if v is True or (v is not False and not (
+            not v if type(v) in _TRUTH_WITHOUT_PYTHON else _is_false_one_level_down(v))):
         hist[offset] = ((hist[offset] << 1) | 1) & 0xFFFF
         return target
     st.pop()
@@ -860,7 +919,8 @@ def op_LOAD_ATTR(f, a, n):
     st = f.stack
     obj = st[-1]
     if site.key is not type(obj):
-        prof.observe_load_attr(site, obj)
+        if prof.observe_load_attr(site, obj):
+            return site.offset // 2      # again, as the twin giving the slack back
     st[-1] = getattr(obj, name)
     return n
 
@@ -871,14 +931,21 @@ def op_STORE_ATTR(f, a, n):
     obj = st.pop()
     v = st.pop()
     if site.key is not type(obj):
-        prof.observe_store_attr(site, obj)
+        if prof.observe_store_attr(site, obj):
+            st.extend((v, obj))          # again, as the twin giving the slack back
+            return site.offset // 2
     setattr(obj, name, v)
     return n
 
 
 def op_DELETE_ATTR(f, a, n):
-    delattr(f.stack.pop(), a)
+    _delattr_one_level_down(f.stack.pop(), a)
     return n
+
+
+def _delattr_one_level_down(obj, name):
+    """``delattr`` one host frame below its handler: see _giving_back_twin."""
+    delattr(obj, name)
 
 
 def op_LOAD_METHOD(f, a, n):
@@ -886,7 +953,8 @@ def op_LOAD_METHOD(f, a, n):
     st = f.stack
     obj = st[-1]
     if site.key is not type(obj):
-        prof.observe_load_method(site, obj)
+        if prof.observe_load_method(site, obj):
+            return site.offset // 2      # again, as the twin giving the slack back
     v = getattr(obj, name)
     st[-1] = NULL
     st.append(v)
@@ -1426,8 +1494,13 @@ def op_BEFORE_WITH(f, a, n):
         raise TypeError("'%.200s' object does not support the context manager protocol "
                         "(missed __exit__ method)" % _type_name(mgr))
     st[-1] = exit_
-    st.append(enter())
+    st.append(_call_one_level_down(enter))
     return n
+
+
+def _call_one_level_down(fn):
+    """``fn()`` (``__enter__``) one host frame below its handler: see _giving_back_twin."""
+    return fn()
 
 
 def _lookup_special(obj, name):
@@ -1446,11 +1519,16 @@ def op_WITH_EXCEPT_START(f, a, n):
     st = f.stack
     val = st[-1]
     exit_func = st[-4]
-    st.append(exit_func(type(val), val, val.__traceback__))
+    st.append(_exit_one_level_down(exit_func, val))
     return n
 
 
 # --- pattern matching ----------------------------------------------------------------------
+
+def _exit_one_level_down(exit_func, val):
+    """``__exit__(type, value, traceback)`` one host frame below its handler."""
+    return exit_func(type(val), val, val.__traceback__)
+
 
 def op_MATCH_MAPPING(f, a, n):
     st = f.stack
@@ -1577,7 +1655,7 @@ def op_UNPACK_SEQUENCE(f, a, n):
     if (t is tuple or t is list) and len(seq) == count:
         st.extend(seq[::-1])
         return n
-    items = _unpack_iterable(seq, count, -1)
+    items = _unpack_iterable(seq, count, -1)      # (one host frame down: see _giving_back_twin)
     st.extend(items[::-1])
     return n
 
@@ -1743,6 +1821,10 @@ def _prep_unpack(info, index, op, oparg):
     return (oparg, _site(info, index, "UNPACK_SEQUENCE", oparg))
 
 
+def _prep_contains(info, index, op, oparg):
+    return (oparg, _site(info, index, "CONTAINS_OP"))
+
+
 def _prep_call(info, index, op, oparg):
     return (oparg, _site(info, index, "CALL"), index, _precall_site(info, index, oparg))
 
@@ -1787,7 +1869,7 @@ def _register():
         "FOR_ITER": _prep_for_iter, "LOAD_GLOBAL": _prep_load_global,
         "LOAD_ATTR": _prep_attr, "STORE_ATTR": _prep_attr, "LOAD_METHOD": _prep_attr,
         "UNPACK_SEQUENCE": _prep_unpack, "CALL": _prep_call,
-        "CALL_FUNCTION_EX": _prep_call_ex,
+        "CALL_FUNCTION_EX": _prep_call_ex, "CONTAINS_OP": _prep_contains,
     }
     branches = {
         "POP_JUMP_FORWARD_IF_FALSE": op_POP_JUMP_IF_FALSE,
@@ -1823,7 +1905,8 @@ def _make_megamorphic_twins():
     import textwrap
     namespace = globals()
     for handler in (op_BINARY_SUBSCR, op_STORE_SUBSCR, op_FOR_ITER, op_LOAD_ATTR,
-                    op_STORE_ATTR, op_LOAD_METHOD, op_UNPACK_SEQUENCE, op_CALL):
+                    op_STORE_ATTR, op_LOAD_METHOD, op_UNPACK_SEQUENCE, op_CALL,
+                    op_CONTAINS_OP):
         source = _unprofiled_source(textwrap.dedent(inspect.getsource(handler)))
         assert source.count("observe") == 0, handler.__name__
         source = source.replace("def %s(" % handler.__name__,
@@ -1973,7 +2056,8 @@ def fused_{name}_{kind}(f, a, n):
         return op_LOAD_FAST(f, i0, op_index - 1)
     {load_r}
     if (type(l) is not site.key or type(r) is not site.key2) and site.shapes <= _MAX_SHAPES:
-        _observe_binary_op(site, l, r)
+        if _observe_binary_op(site, l, r):
+            return op_index - 2          # again, as the twin giving the slack back
     try:
         {compute}
     except BaseException as e:
@@ -1994,7 +2078,8 @@ def fused_{name}_{kind}_{sense}(f, a, n):
         return op_LOAD_FAST(f, i0, op_index - 1)
     {load_r}
     if (type(l) is not site.key or type(r) is not site.key2) and site.shapes <= _MAX_SHAPES:
-        _observe_compare_op(site, l, r)
+        if _observe_compare_op(site, l, r):
+            return op_index - 2          # again, as the twin giving the slack back
     try:
         res = l {symbol} r
     except BaseException as e:
@@ -2003,10 +2088,9 @@ def fused_{name}_{kind}_{sense}(f, a, n):
         st.append(r)
         raise _Unwind(e, True, f, op_index)
     if res is not True and res is not False:
-        try:
-            res = not not res
-        except BaseException as e:       # __bool__ failed: the jump's own error
-            raise _Unwind(e, True, f, offset // 2)
+        # the jump's own entry tests it (and raises a failing __bool__'s error there)
+        f.stack.append(res)
+        return offset // 2
     if res is {jump_on}:
         hist[offset] = ((hist[offset] << 1) | 1) & 0xFFFF
         return target
@@ -2048,6 +2132,73 @@ def _make_fused():
 
 
 _FUSED_BINARY, _FUSED_COMPARE = _make_fused()
+
+
+# --- Operations that can run Python code: the recursion slack given back -----------------
+#
+# Handlers run _SLACK (1) recursion level above the frame CPython would run (so that the
+# host's own work in a handler cannot fail at the limit). An operation whose C code calls
+# a Python function (``a < b`` reaching ``slot_tp_richcompare``, a property, ``__iter__``,
+# a generator's frame...) must run at CPython's count, or the callee gets one level more.
+# The way back is one more host frame: a Python-to-Python call on the host takes exactly
+# one level (its frame's recursion check) and gives it back when the frame is left, by a
+# return or an exception, with no test and no ctypes access. The host work done below it
+# (list pops, type tests) makes no recursion check, and the operation itself makes the
+# checks CPython's would (same C function), so even at the limit the count is CPython's.
+#
+# Profiled instructions decide per site: the site's observe function (run only when the
+# operand types change) asks prof.may_call_python, and a site that can call Python gets
+# the handler's *giving-back twin* in its dispatch entry (and its fused statement's), so
+# builtin-operand sites pay nothing. The handler that saw the new shape runs the
+# instruction again, as the twin. Other instructions give the level back in their slow
+# paths (``*_one_level_down`` helpers).
+
+def _giving_back_twin(handler):
+    """``handler`` run one host frame deeper: at CPython's recursion count."""
+    def twin(f, a, n):
+        return handler(f, a, n)
+    twin.__name__ = twin.__qualname__ = handler.__name__ + "_giving_back"
+    return twin
+
+
+# handler -> its giving-back twin
+_GIVING_BACK = {}
+
+
+def _make_giving_back_twins():
+    profiled = [*_BINARY_HANDLERS, *_COMPARE_HANDLERS, op_BINARY_SUBSCR, op_STORE_SUBSCR,
+                op_FOR_ITER, op_LOAD_ATTR, op_STORE_ATTR, op_LOAD_METHOD, op_CONTAINS_OP]
+    for handler in profiled:
+        twin = _GIVING_BACK[handler] = _giving_back_twin(handler)
+        unprofiled = _MEGAMORPHIC[handler]
+        # a megamorphic site that can call Python keeps giving the level back
+        _MEGAMORPHIC[twin] = _GIVING_BACK[unprofiled] = _giving_back_twin(unprofiled)
+    for handler in (*_FUSED_BINARY.values(), *_FUSED_COMPARE.values()):
+        _GIVING_BACK[handler] = _giving_back_twin(handler)
+
+
+_make_giving_back_twins()
+
+
+def _site_can_call_python(site):
+    """prof.Site.on_callbacks: the site's instruction (and the fused statement that
+    contains it) switches to its giving-back twin."""
+    dispatch = site.info.dispatch
+    if dispatch is None:
+        return
+    index = site.offset // 2
+    for i in (index, index - 2):
+        if not 0 <= i < len(dispatch):
+            continue
+        handler, arg, nxt = dispatch[i]
+        if i != index and not (type(arg) is tuple and len(arg) > 2 and arg[2] is site):
+            continue          # not the fused statement of this operation
+        twin = _GIVING_BACK.get(handler)
+        if twin is not None:
+            dispatch[i] = (twin, arg, nxt)
+
+
+prof.Site.on_callbacks = staticmethod(_site_can_call_python)
 _LOAD_FAST, _LOAD_CONST, _STORE_FAST = OPMAP["LOAD_FAST"], OPMAP["LOAD_CONST"], OPMAP["STORE_FAST"]
 _COMPARE_OP = OPMAP["COMPARE_OP"]
 # (forward jumps only: a backward one is a counted back edge and keeps its own entry)
@@ -2504,3 +2655,53 @@ def run_class_body(f, func, info, ns, index):
         return _run(body)
     finally:
         cell.value -= 3
+
+
+# --- The host's own call sites on the way to guest callbacks ------------------------------
+#
+# A few handlers reach a guest's Python code through a builtin called by the host
+# (``getattr`` in LOAD_ATTR, ``next`` in FOR_ITER, ``iter``, ...). Whether that call makes
+# a recursion check depends on the *host's* quickening of the handler: 3.11 calls a
+# METH_FASTCALL builtin from a specialized PRECALL without the check, from an unquickened
+# one through the checking vectorcall wrapper. CPython's own instructions call the C
+# function directly (no check), so the host sites are quickened and specialized at import,
+# with builtin operands: from the guest's first instruction on, the callee's count is
+# CPython's. (Each site only ever calls the same builtin, so it never de-specializes.)
+
+class _WarmFrame:
+    __slots__ = ("stack",)
+
+
+class _WarmObject:
+    pass
+
+
+def _warm_host_call_sites(rounds=64):
+    """Run the handlers and helpers whose builtin calls lead to guest code, ``rounds``
+    times each with builtin operands (3.11: quickened at the 8th call, a PRECALL
+    specialized within a few more)."""
+    info = types.SimpleNamespace(profile={}, dispatch=None)
+    fr = _WarmFrame()
+    obj = _WarmObject()
+    obj.x = 1
+    for _ in range(rounds):
+        for load in (op_LOAD_ATTR, _MEGAMORPHIC[op_LOAD_ATTR],
+                     op_LOAD_METHOD, _MEGAMORPHIC[op_LOAD_METHOD]):
+            fr.stack = [obj]
+            load(fr, ("x", prof.Site(info, 0, "LOAD_ATTR", "x")), 0)
+        for store in (op_STORE_ATTR, _MEGAMORPHIC[op_STORE_ATTR]):
+            fr.stack = [1, obj]
+            store(fr, ("x", prof.Site(info, 0, "STORE_ATTR", "x")), 0)
+        _delattr_one_level_down(obj, "x")
+        obj.x = 1
+        for for_iter in (op_FOR_ITER, _MEGAMORPHIC[op_FOR_ITER]):
+            fr.stack = [iter((1,))]
+            for_iter(fr, (0, prof.Site(info, 0, "FOR_ITER")), 0)
+        _iter_one_level_down(())
+        _unpack_iterable([1, 2], 2, -1)
+        _unpack_iterable((1, 2, 3), 1, 1)
+        _unpack_iterable((1, 2, 3), 1, 0)
+    info.profile.clear()
+
+
+_warm_host_call_sites()

@@ -173,11 +173,18 @@ class Site:
     monomorphic; a megamorphic site removes it.
     """
 
-    __slots__ = ("info", "offset", "generic", "key", "key2", "shapes", "record", "extra")
+    __slots__ = ("info", "offset", "generic", "key", "key2", "shapes", "record", "extra",
+                 "callbacks")
 
     @staticmethod
     def on_megamorphic(site):
         """Set by the interpreter: switch the instruction to its unprofiled handler."""
+
+    @staticmethod
+    def on_callbacks(site):
+        """Set by the interpreter: the site saw operands whose operation can run Python
+        code (``may_call_python``); switch its handler to the twin that gives the
+        handler's recursion slack back around the operation."""
 
     def __init__(self, info, offset, generic, extra=None):
         self.info = info
@@ -188,23 +195,114 @@ class Site:
         self.shapes = 0
         self.record = None
         self.extra = extra
+        self.callbacks = False    # set once the site saw an operation that can call Python
 
     def publish(self, key, record):
         """Remember ``key`` as the last shape seen and publish ``record`` (or go megamorphic).
-        A tuple key of two types fills ``key``/``key2`` (what the handlers compare)."""
+        A tuple key of two types fills ``key``/``key2`` (what the handlers compare).
+        Returns True when this shape is the first that can make the site's operation run
+        Python code (the handler then runs the instruction again as its twin)."""
         if type(key) is tuple and len(key) == 2:
             self.key, self.key2 = key
         else:
             self.key = key
         self.shapes += 1
+        newly_calling = not self.callbacks and may_call_python(self, key, record)
+        if newly_calling:
+            self.callbacks = True
+            self.on_callbacks(self)
         if self.shapes > MAX_SHAPES or record is None:
             self.info.profile.pop(self.offset, None)
             self.record = None
             if self.shapes > MAX_SHAPES:
                 self.on_megamorphic(self)
-            return
+            return newly_calling
         self.record = record
         self.info.profile[self.offset] = record
+        return newly_calling
+
+
+# -- operations that can run Python code ------------------------------------------------------
+#
+# Tier 1's handlers run one recursion level above CPython's frame (ceval._SLACK). An
+# operation whose C code calls a Python function (a dunder method, a property, a
+# generator's frame) must run with that level given back, or the callee gets one level
+# more than under CPython. Deciding it per site, when the site records a new shape, keeps
+# the builtin-operand paths free of any test.
+
+_HEAPTYPE = 1 << 9                              # Py_TPFLAGS_HEAPTYPE: a class made by `class`
+# builtin containers whose comparison (or `in`) compares their elements, which can be
+# instances of Python classes
+_ELEMENT_COMPARING = frozenset((list, tuple, dict, set, frozenset))
+# builtin iterators whose next() runs Python code (a generator's frame, a callback)
+_CALLING_ITERATORS = frozenset((
+    types.GeneratorType, map, filter, type(iter(int, 0)),
+    __import__("itertools").starmap, __import__("itertools").takewhile,
+    __import__("itertools").dropwhile, __import__("itertools").filterfalse,
+    __import__("itertools").accumulate, __import__("itertools").groupby))
+_ATTRIBUTE_SITES = ("LOAD_ATTR", "STORE_ATTR", "LOAD_METHOD")
+_PLAIN_ATTRIBUTE_FORMS = frozenset((
+    "LOAD_ATTR_INSTANCE_VALUE", "LOAD_ATTR_WITH_HINT", "LOAD_ATTR_SLOT", "LOAD_ATTR_MODULE",
+    "STORE_ATTR_INSTANCE_VALUE", "STORE_ATTR_WITH_HINT", "STORE_ATTR_SLOT",
+    "LOAD_METHOD_MODULE", "LOAD_METHOD_NO_DICT", "LOAD_METHOD_WITH_VALUES"))
+_GENERIC_GETATTRIBUTE = object.__getattribute__
+_GENERIC_SETATTR = object.__setattr__
+
+
+def _is_heap_type(tp):
+    return type(tp) is not tuple and bool(tp.__flags__ & _HEAPTYPE)
+
+
+def may_call_python(site, key, record):
+    """Whether the operation of ``site`` can call Python code (``_may_call_python``); a
+    type that cannot be classified counts as one that can."""
+    try:
+        return _may_call_python(site, key, record)
+    except Exception:
+        return True
+
+
+def _may_call_python(site, key, record):
+    """Whether the operation of ``site`` on operands of the types ``key`` (its new shape)
+    can call Python code: a dunder method of a Python class (``slot_*`` in typeobject.c),
+    a property or other Python descriptor, elements of compared containers, a generator."""
+    generic = site.generic
+    # (UNPACK_SEQUENCE: only its slow path, ceval._unpack_iterable, iterates, one host
+    # frame down already)
+    if generic in ("BINARY_OP", "BINARY_SUBSCR", "STORE_SUBSCR"):
+        types_ = key if type(key) is tuple else (key,)
+        return any(t is not None and t.__flags__ & _HEAPTYPE for t in types_)
+    if generic in ("COMPARE_OP", "CONTAINS_OP"):
+        return any(t is not None and (t.__flags__ & _HEAPTYPE or t in _ELEMENT_COMPARING)
+                   for t in key)
+    if generic == "FOR_ITER":
+        return key is not None and (key.__flags__ & _HEAPTYPE or key in _CALLING_ITERATORS)
+    if generic in _ATTRIBUTE_SITES:
+        if key is None:
+            return False
+        if _attribute_hooks(key, generic):
+            return True
+        if record is not None and record.get("form") in _PLAIN_ATTRIBUTE_FORMS:
+            return False
+        return _python_descriptor(key, site.extra)
+    return False
+
+
+def _attribute_hooks(tp, generic):
+    """The type's attribute access itself is Python code (``slot_tp_getattr_hook``,
+    ``slot_tp_setattro``)."""
+    if generic == "STORE_ATTR":
+        return tp.__setattr__ is not _GENERIC_SETATTR and tp.__flags__ & _HEAPTYPE != 0
+    return (tp.__getattribute__ is not _GENERIC_GETATTRIBUTE and tp.__flags__ & _HEAPTYPE != 0) \
+        or _lookup_in_mro(tp, "__getattr__") is not None
+
+
+def _python_descriptor(tp, name):
+    """The attribute is a descriptor whose ``__get__``/``__set__`` runs Python code."""
+    descr = _lookup_in_mro(tp, name)
+    dt = type(descr)
+    return dt is property or bool(dt.__flags__ & _HEAPTYPE) and (
+        _lookup_in_mro(dt, "__get__") is not None or _lookup_in_mro(dt, "__set__") is not None)
 
 
 def _safe(observe):
@@ -212,9 +310,9 @@ def _safe(observe):
     shape (a broken ``__eq__`` in a key, ...) makes the site generic instead of escaping."""
     def guarded(site, *args):
         try:
-            observe(site, *args)
+            return observe(site, *args)
         except Exception:
-            site.publish((None, None), None)
+            return site.publish((None, None), None)
     guarded.__name__ = observe.__name__
     guarded.__doc__ = observe.__doc__
     return guarded
@@ -264,7 +362,7 @@ def observe_binary_op(site, left, right):
     """BINARY_OP: the form ``_Py_Specialize_BinaryOp`` would choose, with both types."""
     lt, rt = type(left), type(right)
     form = _BINARY_FORMS.get((site.extra, lt)) if lt is rt else None
-    site.publish((lt, rt), {
+    return site.publish((lt, rt), {
         "form": form or "BINARY_OP", "type": lt, "right_type": rt,
         "type_version": objlayout.type_version(lt),
         "right_type_version": objlayout.type_version(rt), "nb_op": site.extra})
@@ -282,7 +380,7 @@ def observe_compare_op(site, left, right):
             form = "COMPARE_OP_FLOAT_JUMP"
         elif lt is str and site.extra in ("==", "!="):
             form = "COMPARE_OP_STR_JUMP"
-    site.publish((lt, rt), {"form": form, "type": lt, "right_type": rt,
+    return site.publish((lt, rt), {"form": form, "type": lt, "right_type": rt,
                             "type_version": objlayout.type_version(lt),
                             "right_type_version": objlayout.type_version(rt), "op": site.extra})
 
@@ -305,7 +403,7 @@ def observe_binary_subscr(site, container, sub):
             form = "BINARY_SUBSCR_GETITEM"
             more = {"func": getitem, "func_version": objlayout.func_version(getitem),
                     "code": getitem.__code__}
-    site.publish((ct, st), _type_record(form, ct, sub_type=st, **more))
+    return site.publish((ct, st), _type_record(form, ct, sub_type=st, **more))
 
 
 @_safe
@@ -317,7 +415,7 @@ def observe_store_subscr(site, container, sub):
         form = "STORE_SUBSCR_LIST_INT"
     elif ct is dict:
         form = "STORE_SUBSCR_DICT"
-    site.publish((ct, st), _type_record(form, ct, sub_type=st))
+    return site.publish((ct, st), _type_record(form, ct, sub_type=st))
 
 
 @_safe
@@ -329,7 +427,7 @@ def observe_unpack_sequence(site, seq):
         form = "UNPACK_SEQUENCE_TWO_TUPLE" if site.extra == 2 else "UNPACK_SEQUENCE_TUPLE"
     elif t is list:
         form = "UNPACK_SEQUENCE_LIST"
-    site.publish(t, _type_record(form, t))
+    return site.publish(t, _type_record(form, t))
 
 
 _ITER_FORMS = {type(iter(range(0))): "FOR_ITER_RANGE", type(iter([])): "FOR_ITER_LIST",
@@ -337,10 +435,16 @@ _ITER_FORMS = {type(iter(range(0))): "FOR_ITER_RANGE", type(iter([])): "FOR_ITER
 
 
 @_safe
+def observe_contains_op(site, item, container):
+    """CONTAINS_OP (no specialized form in 3.11): only whether ``in`` can call Python."""
+    return site.publish((type(item), type(container)), None)
+
+
+@_safe
 def observe_for_iter(site, it):
     """FOR_ITER: 3.12's forms (3.11 has none), named as ``_Py_Specialize_ForIter`` does."""
     t = type(it)
-    site.publish(t, _type_record(_ITER_FORMS.get(t, "FOR_ITER"), t))
+    return site.publish(t, _type_record(_ITER_FORMS.get(t, "FOR_ITER"), t))
 
 
 def _lookup_in_mro(tp, name):
@@ -389,7 +493,7 @@ def observe_load_attr(site, obj):
     except Exception:
         suffix, more = None, {}
     form = "LOAD_ATTR_" + suffix if suffix else "LOAD_ATTR"
-    site.publish(type(obj), _type_record(form, type(obj), **more))
+    return site.publish(type(obj), _type_record(form, type(obj), **more))
 
 
 @_safe
@@ -402,7 +506,7 @@ def observe_store_attr(site, obj):
     if suffix == "MODULE":
         suffix = None
     form = "STORE_ATTR_" + suffix if suffix else "STORE_ATTR"
-    site.publish(type(obj), _type_record(form, type(obj), **more))
+    return site.publish(type(obj), _type_record(form, type(obj), **more))
 
 
 @_safe
@@ -430,7 +534,7 @@ def observe_load_method(site, obj):
             elif name not in d:
                 form = "LOAD_METHOD_WITH_VALUES"
                 more["keys_version"] = objlayout.dict_keys_version(d)
-    site.publish(tp, _type_record(form, tp, **more))
+    return site.publish(tp, _type_record(form, tp, **more))
 
 
 @_safe
@@ -448,7 +552,7 @@ def observe_load_global(site, globals_, builtins, name):
                "builtins_keys_version": objlayout.dict_keys_version(builtins)}
     else:
         rec = None
-    site.publish(name, rec)
+    return site.publish(name, rec)
 
 
 _len, _isinstance, _list_append = len, isinstance, list.append
@@ -507,7 +611,7 @@ def observe_call(site, callable_, nargs, kwnames, bound):
                 and not isinstance(callable_.__self__, types.ModuleType):
             more["func"] = None   # a bound builtin method: do not keep its self alive
         key = t
-    site.publish(key, {"form": form, "type": t, **more})
+    return site.publish(key, {"form": form, "type": t, **more})
 
 
 

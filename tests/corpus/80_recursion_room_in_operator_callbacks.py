@@ -2,8 +2,9 @@
 (comparison, arithmetic, subscription, `in`, truth test, iteration, instance call,
 f-string formatting, `with`, __getattr__, property, __index__, unpacking): CPython's
 count at the callee, call after call (the calling code quickens on the way).
-A KNOWN tier-1 difference (docs/tier1.md): tier 1's handlers run one level above
-CPython's frame, and only calls give that level back."""
+Tier 1's handlers run one level above CPython's frame and give it back around operations
+that can call Python code (docs/tier1.md, "Recursion counts of operations that call
+Python code"); tier-2 traces do not yet (strict xfails in the tier-2 modes)."""
 import sys
 sys.setrecursionlimit(160)
 def room():
