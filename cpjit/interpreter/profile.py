@@ -231,9 +231,11 @@ class Site:
 # the builtin-operand paths free of any test.
 
 _HEAPTYPE = 1 << 9                              # Py_TPFLAGS_HEAPTYPE: a class made by `class`
-# builtin containers whose comparison (or `in`) compares their elements, which can be
-# instances of Python classes
-_ELEMENT_COMPARING = frozenset((list, tuple, dict, set, frozenset))
+# builtin containers whose comparison compares their elements (which can be instances of
+# Python classes); `in` compares elements of lists and tuples (sets and dicts only on a
+# hash collision: not counted)
+_ELEMENT_COMPARING = frozenset((list, tuple, dict))
+_ELEMENT_SCANNING = frozenset((list, tuple))
 # builtin iterators whose next() runs Python code (a generator's frame, a callback)
 _CALLING_ITERATORS = frozenset((
     types.GeneratorType, map, filter, type(iter(int, 0)),
@@ -272,9 +274,14 @@ def _may_call_python(site, key, record):
     if generic in ("BINARY_OP", "BINARY_SUBSCR", "STORE_SUBSCR"):
         types_ = key if type(key) is tuple else (key,)
         return any(t is not None and t.__flags__ & _HEAPTYPE for t in types_)
-    if generic in ("COMPARE_OP", "CONTAINS_OP"):
+    if generic == "COMPARE_OP":
         return any(t is not None and (t.__flags__ & _HEAPTYPE or t in _ELEMENT_COMPARING)
                    for t in key)
+    if generic == "CONTAINS_OP":
+        item, container = key
+        return item is not None and bool(item.__flags__ & _HEAPTYPE) or \
+            container is not None and (container.__flags__ & _HEAPTYPE != 0
+                                       or container in _ELEMENT_SCANNING)
     if generic == "FOR_ITER":
         return key is not None and (key.__flags__ & _HEAPTYPE or key in _CALLING_ITERATORS)
     if generic in _ATTRIBUTE_SITES:
