@@ -106,6 +106,8 @@ OPERATIONS = {
     "fstring_spec": "f'{o:>3}'",
     "fstring_str": "f'{o!s}'",
     "fstring_repr": "f'{o!r}'",
+    "fstring_list": "f'{[o]}'",
+    "subscript_dict_key": "{1: 2}.get(1); d = {}; d[o] = 1",
     "with": "with o: pass",
     "with_exit_on_error": "with Raising(k): raise ValueError",
     "getattr_hook": "o.zz",

@@ -279,15 +279,27 @@ def op_IS_OP(f, a, n):
 
 
 def op_CONTAINS_OP(f, a, n):
-    invert, site = a
     st = f.stack
     r = st.pop()
     l = st[-1]
-    if type(l) is not site.key or type(r) is not site.key2:
-        if prof.observe_contains_op(site, l, r):
+    if type(l) is not a.key or type(r) is not a.key2:
+        if prof.observe_contains_op(a, l, r):
             st.append(r)                 # again, as the twin giving the slack back
-            return site.offset // 2
-    st[-1] = (l not in r) if invert else (l in r)
+            return a.offset // 2
+    st[-1] = l in r
+    return n
+
+
+def op_NOT_CONTAINS_OP(f, a, n):
+    """CONTAINS_OP with oparg 1 (``not in``): its own handler, as BINARY_OP's operators."""
+    st = f.stack
+    r = st.pop()
+    l = st[-1]
+    if type(l) is not a.key or type(r) is not a.key2:
+        if prof.observe_contains_op(a, l, r):
+            st.append(r)                 # again, as the twin giving the slack back
+            return a.offset // 2
+    st[-1] = l not in r
     return n
 
 
@@ -528,10 +540,18 @@ def op_FORMAT_VALUE(f, a, n):
     st = f.stack
     spec = st.pop() if a & 4 else None
     v = st[-1]
-    if spec is None and not a & 3 and type(v) is str:
+    if spec is None and not a & 3:
+        t = type(v)
+        if t is not str:
+            # (builtin numbers are formatted right here; anything else, containers
+            # included (their elements' __repr__), one host frame down)
+            st[-1] = f"{v}" if t in _FORMAT_WITHOUT_PYTHON else _format_one_level_down(v, 0, None)
         return n
     st[-1] = _format_one_level_down(v, a & 3, spec)
     return n
+
+
+_FORMAT_WITHOUT_PYTHON = frozenset((int, float, complex, bool, type(None)))
 
 
 def _format_one_level_down(v, conv, spec):
@@ -1822,7 +1842,7 @@ def _prep_unpack(info, index, op, oparg):
 
 
 def _prep_contains(info, index, op, oparg):
-    return (oparg, _site(info, index, "CONTAINS_OP"))
+    return _site(info, index, "CONTAINS_OP")
 
 
 def _prep_call(info, index, op, oparg):
@@ -1906,7 +1926,7 @@ def _make_megamorphic_twins():
     namespace = globals()
     for handler in (op_BINARY_SUBSCR, op_STORE_SUBSCR, op_FOR_ITER, op_LOAD_ATTR,
                     op_STORE_ATTR, op_LOAD_METHOD, op_UNPACK_SEQUENCE, op_CALL,
-                    op_CONTAINS_OP):
+                    op_CONTAINS_OP, op_NOT_CONTAINS_OP):
         source = _unprofiled_source(textwrap.dedent(inspect.getsource(handler)))
         assert source.count("observe") == 0, handler.__name__
         source = source.replace("def %s(" % handler.__name__,
@@ -1947,6 +1967,8 @@ def make_dispatch_entry(info, index):
     handler, prep = entry
     if handler is _per_oparg:
         handler = (_BINARY_HANDLERS if op == _BINARY_OP else _COMPARE_HANDLERS)[oparg]
+    elif handler is op_CONTAINS_OP and oparg:
+        handler = op_NOT_CONTAINS_OP
     if op == _RESUME or op == _JUMP_BACKWARD:
         return _warm_entry(info, (handler, prep(info, index, op, oparg), nxt))
     return (handler, prep(info, index, op, oparg), nxt)
@@ -2167,7 +2189,8 @@ _GIVING_BACK = {}
 
 def _make_giving_back_twins():
     profiled = [*_BINARY_HANDLERS, *_COMPARE_HANDLERS, op_BINARY_SUBSCR, op_STORE_SUBSCR,
-                op_FOR_ITER, op_LOAD_ATTR, op_STORE_ATTR, op_LOAD_METHOD, op_CONTAINS_OP]
+                op_FOR_ITER, op_LOAD_ATTR, op_STORE_ATTR, op_LOAD_METHOD, op_CONTAINS_OP,
+                op_NOT_CONTAINS_OP]
     for handler in profiled:
         twin = _GIVING_BACK[handler] = _giving_back_twin(handler)
         unprofiled = _MEGAMORPHIC[handler]
