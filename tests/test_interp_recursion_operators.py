@@ -244,6 +244,71 @@ def test_builtin_operand_sites_keep_the_plain_handlers():
     dispatch = get_code_info(f.__code__).dispatch
     handlers = {h for h, _, _ in dispatch}
     assert not handlers & set(ceval._GIVING_BACK.values())
+    info = get_code_info(f.__code__)
+    add_offset = next(i.offset for i in __import__("dis").get_instructions(f)
+                      if i.opname == "BINARY_OP")
+    assert not ceval.operation_can_call_python(info, add_offset)
     assert run_function(f, (namespace["P"](), 2)) == 1
     twins = [h for h, _, _ in dispatch if h in set(ceval._GIVING_BACK.values())]
     assert len(twins) == 2        # the fused statement and the BINARY_OP's own entry
+    assert ceval.operation_can_call_python(info, add_offset)
+
+
+_RAISING = '''
+def room():
+    n = 0
+    def dive():
+        nonlocal n
+        n += 1
+        dive()
+    try:
+        dive()
+    except RecursionError:
+        pass
+    return n
+class R:
+    def __lt__(self, o): raise ValueError
+    def __getitem__(self, i): raise KeyError(i)
+    def __iter__(self): raise TypeError
+    @property
+    def prop(self): raise AttributeError("prop")
+def calls():
+    seen = []
+    r = R()
+    for i in range(10):
+        try:
+            if r < 1: pass
+        except ValueError:
+            pass
+        try:
+            x = r[i]
+        except KeyError:
+            pass
+        try:
+            for _ in r: pass
+        except TypeError:
+            pass
+        try:
+            x = r.prop
+        except AttributeError:
+            pass
+        seen.append(room())
+    return seen
+'''
+
+
+def test_level_comes_back_when_the_callee_raises(policy):
+    """An exception leaving a dunder (while the handler's level is given back) leaves the
+    count as CPython's: the room afterwards is python's, iteration after iteration."""
+    def measure(runner):
+        namespace = {}
+        exec(compile(_RAISING, "<raising>", "exec"), namespace)
+        old = sys.getrecursionlimit()
+        sys.setrecursionlimit(200)
+        try:
+            return runner(namespace["calls"]) if runner else namespace["calls"]()
+        finally:
+            sys.setrecursionlimit(old)
+
+    expected = measure(None)
+    assert measure(run_function) == expected

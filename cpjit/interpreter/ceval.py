@@ -2222,6 +2222,15 @@ def _site_can_call_python(site):
 
 
 prof.Site.on_callbacks = staticmethod(_site_can_call_python)
+_GIVING_BACK_TWINS = frozenset(_GIVING_BACK.values())
+
+
+def operation_can_call_python(info, offset):
+    """For tier 2: whether tier 1 found that the profiled operation at byte ``offset`` can
+    call Python code (its site runs the giving-back twin): a trace running it should run
+    it at CPython's recursion count, one level below tier 1's handlers (``_SLACK``)."""
+    dispatch = info.dispatch
+    return dispatch is not None and dispatch[offset // 2][0] in _GIVING_BACK_TWINS
 _LOAD_FAST, _LOAD_CONST, _STORE_FAST = OPMAP["LOAD_FAST"], OPMAP["LOAD_CONST"], OPMAP["STORE_FAST"]
 _COMPARE_OP = OPMAP["COMPARE_OP"]
 # (forward jumps only: a backward one is a counted back edge and keeps its own entry)
