@@ -76,6 +76,15 @@ class Raising:
         self.k = k
     def __exit__(self, *a): deep(self.k // 3); return True
     def __enter__(self): return self
+class M:
+    def __init__(self, k): self.k = k
+    def keys(self): deep(self.k // 3); return ["a"]
+    def __getitem__(self, key): deep(self.k // 3); return 1
+def kw(**kw): return kw
+class H:
+    def __init__(self, k): self.k = k
+    def __hash__(self): return deep(self.k // 3)
+    def __eq__(self, o): return deep(self.k // 3) < 0
 '''
 
 # name -> statement run at every level of rec (o = L(k), o2 = L(k))
@@ -107,7 +116,14 @@ OPERATIONS = {
     "fstring_str": "f'{o!s}'",
     "fstring_repr": "f'{o!r}'",
     "fstring_list": "f'{[o]}'",
-    "subscript_dict_key": "{1: 2}.get(1); d = {}; d[o] = 1",
+    "subscript_dict_key": "d = {}; d[H(k)] = 1",
+    "in_dict_hash": "H(k) in {}",
+    "build_map_hash": "x = {H(k): 1}",
+    "build_set_hash": "x = {H(k)}",
+    "dict_unpack_hash": "x = {**{H(k): 1}}",
+    "dict_comprehension_hash": "x = {H(k): 1 for _ in (1,)}",
+    "call_with_mapping": "kw(**M(k))",
+    "call_with_dict": "kw(**{'a': o})",
     "with": "with o: pass",
     "with_exit_on_error": "with Raising(k): raise ValueError",
     "getattr_hook": "o.zz",

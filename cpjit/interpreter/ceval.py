@@ -381,14 +381,22 @@ def op_BUILD_SET(f, a, n):
 
 def op_BUILD_MAP(f, a, n):
     st = f.stack
-    d = {}
     if a:
         items = st[-2 * a:]
         del st[-2 * a:]
-        for i in range(0, 2 * a, 2):
-            d[items[i]] = items[i + 1]
-    st.append(d)
+        st.append(_dict_one_level_down(items))
+    else:
+        st.append({})
     return n
+
+
+def _dict_one_level_down(items):
+    """``_PyDict_FromItems`` one host frame below its handler (the keys' ``__hash__`` and
+    ``__eq__`` run at CPython's count: see _giving_back_twin)."""
+    d = {}
+    for i in range(0, len(items), 2):
+        d[items[i]] = items[i + 1]
+    return d
 
 
 def op_BUILD_CONST_KEY_MAP(f, a, n):
@@ -451,8 +459,21 @@ def op_MAP_ADD(f, a, n):
     st = f.stack
     v = st.pop()
     k = st.pop()
-    st[-a][k] = v
+    if type(k) in _HASH_WITHOUT_PYTHON:
+        st[-a][k] = v
+    else:
+        _setitem_one_level_down(st[-a], k, v)
     return n
+
+
+# keys whose hash and equality are C code with no Python callbacks
+_HASH_WITHOUT_PYTHON = frozenset((int, str, float, bytes, bool, type(None)))
+
+
+def _setitem_one_level_down(d, k, v):
+    """``d[k] = v`` one host frame below its handler (``k.__hash__``/``__eq__`` at
+    CPython's count: see _giving_back_twin)."""
+    d[k] = v
 
 
 def _is_iterable(obj):
@@ -496,6 +517,14 @@ def op_DICT_MERGE(f, a, n):
     if type(update) is not dict and getattr(type(update), "keys", None) is None:
         raise TypeError("%s argument after ** must be a mapping, not %.200s"
                         % (_function_str(func), _type_name(update)))
+    _merge_one_level_down(d, update, func)
+    return n
+
+
+def _merge_one_level_down(d, update, func):
+    """DICT_MERGE's loop one host frame below its handler: a mapping's ``keys()`` and
+    ``__getitem__`` (and the keys' ``__hash__``) run at CPython's count (see
+    _giving_back_twin)."""
     keys = update.keys()
     for k in keys:
         if k in d:
@@ -504,7 +533,6 @@ def op_DICT_MERGE(f, a, n):
                                 % (_function_str(func), k))
             raise TypeError("%s keywords must be strings" % _function_str(func))
         d[k] = update[k]
-    return n
 
 
 def op_LOAD_ASSERTION_ERROR(f, a, n):
