@@ -761,9 +761,10 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
                 seq = _DYNAMIC_CALL
         pushes_frame = any(u == "_PUSH_FRAME" for u, _ in seq)
         callee = None
+        callee_code = None       # the code pushed when the profile kept it but not the function
         frame_exit = None        # what ends the trace right after the _PUSH_FRAME, if anything
         if pushes_frame or (generic_only and opname == "CALL"):
-            seq, callee, frame_exit = _plan_python_call(
+            seq, callee, frame_exit, callee_code = _plan_python_call(
                 seq, opname, oparg, entry, code, frame if first else None,
                 len(trace_stack), generic_only, stats)
             pushes_frame = any(u == "_PUSH_FRAME" for u, _ in seq)
@@ -792,12 +793,15 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
                 operand = code.co_consts[oparg]
             if uop_name in _FIXED_CALLEE_GUARDS:
                 operand = (callee, callee.__code__)
+            if uop_name == "_CHECK_PY_FUNCTION_EXACT_ARGS":
+                operand = callee_code if callee_code is not None else 0
             if uop_name == "_PUSH_FRAME" and frame_exit is not None:
                 # CPython's bail-outs that still push the frame: the trace ends in the
                 # callee, at its first instruction (tier 1 or a trace goes on there).
-                if callee is not None:
-                    dependencies.add(callee.__code__)
-                add(uop_name, uop_oparg, callee, target, error_ip=offset)
+                if callee is not None or callee_code is not None:
+                    dependencies.add(callee.__code__ if callee is not None else callee_code)
+                add(uop_name, uop_oparg, callee if callee is not None else callee_code,
+                    target, error_ip=offset)
                 if frame_exit == "_DYNAMIC_EXIT":
                     add("_DYNAMIC_EXIT", 0, 0, 0)
                 else:
@@ -805,12 +809,14 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
                 reason = "call: %s" % frame_exit
                 break
             if uop_name == "_PUSH_FRAME":
-                new_code = callee.__code__
+                new_code = callee.__code__ if callee is not None else callee_code
                 dependencies.add(new_code)
-                dependencies.add(callee)
-                watches.functions.append((callee, new_code))
+                if callee is not None:
+                    dependencies.add(callee)
+                    watches.functions.append((callee, new_code))
                 trace_stack.append((code, func, next_index))
-                add(uop_name, uop_oparg, callee, target, error_ip=offset)
+                add(uop_name, uop_oparg, callee if callee is not None else new_code, target,
+                    error_ip=offset)
                 code, func = new_code, callee
                 info = profile.get_code_info(code)
                 index = 0
@@ -898,8 +904,9 @@ def _is_bindable_python_function(func):
 
 def _plan_python_call(seq, opname, oparg, entry, code, frame, depth, generic_only, stats):
     """The ``_PUSH_FRAME`` cases of ``translate_bytecode_to_trace``: ``(uops, callee,
-    frame_exit)``; ``frame_exit`` is None when the callee is inlined (or no frame is
-    pushed), else the uop that ends the trace right after ``_PUSH_FRAME``.
+    frame_exit, callee_code)``; ``frame_exit`` is None when the callee is inlined (or no
+    frame is pushed), else the uop that ends the trace right after ``_PUSH_FRAME``;
+    ``callee_code`` is the code pushed when the profile kept it but not the function.
 
     As CPython: a recursive call, or a callee whose ``__code__`` changed since it was
     profiled, pushes the frame and ends with ``_EXIT_TRACE`` at the callee's start (a
@@ -907,12 +914,17 @@ def _plan_python_call(seq, opname, oparg, entry, code, frame, depth, generic_onl
     it, or the call site is polymorphic) pushes the frame behind a guard that holds for
     any Python function with exact arguments and ends with ``_DYNAMIC_EXIT``.  A full
     trace stack (CPython gives the trace up) pushes the known callee's frame and ends
-    with ``_EXIT_TRACE`` there, as a recursive call does.  A generator or coroutine function keeps the generic call: tier 1
-    runs those natively (a call only makes the generator object, no frame runs it).
+    with ``_EXIT_TRACE`` there, as a recursive call does.  When the profile kept the
+    callee's code but the function is gone (tier 1 holds callees weakly: a function
+    made anew on each iteration), the code is inlined (or pushed, for the bail-outs)
+    behind ``_CHECK_PY_FUNCTION_EXACT_ARGS`` with that code as operand, as CPython's
+    projection uses the code it finds by function version.  A generator or coroutine
+    function keeps the generic call: tier 1 runs those natively (a call only makes the
+    generator object, no frame runs it).
     """
     if seq is _DYNAMIC_CALL:
         stats.inc("dynamic_call")
-        return seq, None, "_DYNAMIC_EXIT"
+        return seq, None, "_DYNAMIC_EXIT", None
     callee = exp.profile_value(entry, "func")
     profiled = exp.specialized_name(entry) in ("CALL_PY_EXACT_ARGS", "CALL_PY_WITH_DEFAULTS") or (
         exp.specialized_name(entry) == "CALL" and seq is _GENERAL_CALL)
@@ -927,36 +939,61 @@ def _plan_python_call(seq, opname, oparg, entry, code, frame, depth, generic_onl
         # leave every call to tier 1 (the generic _CALL deopts for Python functions).
         now = _callee_on_stack(frame, oparg)
         if now is None or not _is_exact_python_call(now[0], now[1]):
-            return seq, None, None
-        if not (profiled and now[0] is callee and
-                exp.profile_value(entry, "code") in (None, callee.__code__)):
+            return seq, None, None, None
+        known = exp.profile_value(entry, "code")
+        if not (profiled and now[0] is callee and known in (None, callee.__code__)):
+            if exp.specialized_name(entry) == "CALL_PY_EXACT_ARGS" and \
+                    now[0].__code__ is known:
+                # Another function object with the profiled code (a closure made
+                # again): the code is inlined behind a guard on the code.
+                return _inline_by_code(known, code, depth, stats)
             stats.inc("dynamic_call")
-            return _DYNAMIC_CALL, None, "_DYNAMIC_EXIT"
+            return _DYNAMIC_CALL, None, "_DYNAMIC_EXIT", None
         if exp.specialized_name(entry) == "CALL_PY_WITH_DEFAULTS":
             seq = _WITH_DEFAULTS_CALL
         else:
             seq = exp.expand(opname, oparg, entry)
         if not any(u == "_PUSH_FRAME" for u, _ in seq or ()):
-            return exp.GENERIC[opname], None, None
+            return exp.GENERIC[opname], None, None, None
     elif not profiled:
-        return seq, None, None
+        return seq, None, None, None
     if callee is None or type(callee) is not _FunctionType:
+        if exp.specialized_name(entry) != "CALL_PY_EXACT_ARGS":
+            return exp.GENERIC[opname], None, None, None
+        known = exp.profile_value(entry, "code")
+        if type(known) is type(code) and not known.co_flags & (0x04 | 0x08 | _CO_NATIVE_ONLY) \
+                and not known.co_kwonlyargcount:
+            return _inline_by_code(known, code, depth, stats)
         stats.inc("dynamic_call")
-        return _DYNAMIC_CALL, None, "_DYNAMIC_EXIT"
+        return _DYNAMIC_CALL, None, "_DYNAMIC_EXIT", None
     new_code = callee.__code__
     if new_code.co_flags & _CO_NATIVE_ONLY:
-        return exp.GENERIC[opname], None, None
+        return exp.GENERIC[opname], None, None, None
     if new_code is code:
         stats.inc("recursive_call")
-        return seq, callee, "_EXIT_TRACE"
+        return seq, callee, "_EXIT_TRACE", None
     profiled_code = exp.profile_value(entry, "code")
     if profiled_code is not None and profiled_code is not new_code:
         stats.inc("callee_code_changed")
-        return seq, callee, "_EXIT_TRACE"
+        return seq, callee, "_EXIT_TRACE", None
     if depth >= TRACE_STACK_SIZE:
         stats.inc("trace_stack_overflow")
-        return seq, callee, "_EXIT_TRACE"
-    return seq, callee, None
+        return seq, callee, "_EXIT_TRACE", None
+    return seq, callee, None, None
+
+
+def _inline_by_code(known, code, depth, stats):
+    """``_plan_python_call`` for a callee known by its code only: the frame pushed behind
+    ``_CHECK_PY_FUNCTION_EXACT_ARGS`` on that code, then inlined (or the trace ends in
+    it: recursive call, full trace stack)."""
+    if known is code:
+        stats.inc("recursive_call")
+        return _DYNAMIC_CALL, None, "_EXIT_TRACE", known
+    if depth >= TRACE_STACK_SIZE:
+        stats.inc("trace_stack_overflow")
+        return _DYNAMIC_CALL, None, "_EXIT_TRACE", known
+    stats.inc("callee_inlined_by_code")
+    return _DYNAMIC_CALL, None, None, known
 
 
 _FunctionType = type(_plan_python_call)

@@ -1107,6 +1107,8 @@ def _check_function_general(f, inst, st):
 # polymorphic call site, a callee the profile no longer holds): any Python function
 # that tier 1 could run in a frame of its own with exactly these positional arguments
 # (CPython's _CHECK_FUNCTION_EXACT_ARGS without the _CHECK_FUNCTION_VERSION before it).
+# With a code object as operand, only a function with that code (the trace inlined it:
+# CPython's _CHECK_FUNCTION_VERSION for a function the profile no longer holds).
 # Generators and coroutines run natively in cpjit, so they fail it; so do functions
 # with *args, **kwargs or keyword-only parameters, and calls with keyword names.
 # CO_VARARGS | CO_VARKEYWORDS | CO_GENERATOR | CO_COROUTINE | CO_ITERABLE_COROUTINE |
@@ -1128,6 +1130,9 @@ def _check_py_function_exact_args(f, inst, st):
         return inst.jump_target
     code = callee.__code__
     if code.co_argcount != argc or code.co_kwonlyargcount or code.co_flags & _CO_NOT_EXACT:
+        return inst.jump_target
+    if inst.operand and code is not inst.operand:
+        # The trace inlined this code (the profile kept it, not the function).
         return inst.jump_target
 
 

@@ -71,6 +71,12 @@ op(_CHECK_PY_FUNCTION_EXACT_ARGS, (first, second, args[oparg] -- first, second, 
     int argc = oparg + (first != NULL);
     EXIT_IF(!PyFunction_Check(callee));
     PyCodeObject *code = (PyCodeObject *)((PyFunctionObject *)callee)->func_code;
+    // With a code object as operand, only that code (the trace inlined it).  The
+    // operand is the address of a hole symbol, which the compiler takes for never
+    // NULL: the empty asm hides that, so the test against 0 is really made.
+    uintptr_t only_code = CURRENT_OPERAND();
+    __asm__("" : "+r"(only_code));
+    EXIT_IF(only_code != 0 && (uintptr_t)code != only_code);
     EXIT_IF(code->co_argcount != argc);
     EXIT_IF(code->co_kwonlyargcount != 0);
     EXIT_IF(code->co_flags & (CO_VARARGS | CO_VARKEYWORDS | CO_GENERATOR | CO_COROUTINE |
