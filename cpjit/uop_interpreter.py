@@ -989,6 +989,8 @@ def _needs_tier1_call(func, nargs):
     """Tier 1 answers these for its own frames (``cpjit.interpreter.introspect``)."""
     if func is super or (func is type and nargs == 3):
         return True
+    if nargs and (func is vars or func is dir):
+        return False         # vars(x), dir(x): tier 1 calls them as they are
     if not _INTERCEPTS:
         try:
             from cpjit.interpreter.introspect import INTERCEPTS

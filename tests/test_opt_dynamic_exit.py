@@ -515,3 +515,35 @@ def test_profile_saying_all_callees_are_python_exact_pushes_dynamically(engine):
         assert len(ends) == 1 and "_CHECK_PY_FUNCTION_EXACT_ARGS" in names
         stats = optimizer.get_stats()
         assert stats["exits"]["deopt"] == 0 and stats["exits"]["dynamic"] > 150
+
+
+VARS_AND_DIR = """
+    class P:
+        def __init__(self):
+            self.a = 1
+
+    def loop(n):
+        p = P()
+        t = 0
+        for i in range(n):
+            t += len(vars(p)) + len(dir(p))
+        return t
+
+    def frame_readers(n):
+        t = 0
+        for i in range(n):
+            t += len(vars()) + len(dir())
+        return t
+"""
+
+
+def test_vars_and_dir_with_an_argument_are_called_from_the_trace(engine):
+    # vars(x) and dir(x) do not read the caller's frame: called as they are (tier 1
+    # does the same); vars() and dir() still leave the call to tier 1.
+    with tier2(mode=engine):
+        g = run_source(VARS_AND_DIR)
+        assert call(g["loop"], 300) == 300 * (1 + len(dir(type("P", (), {"a": 1})())))
+        stats = optimizer.get_stats()
+        assert stats["exits"]["deopt"] == 0
+        assert call(g["frame_readers"], 300) == sum(len(["n", "t", "i"]) + 3 for i in range(300))
+        assert optimizer.get_stats()["deopt by uop"].get("_CALL", 0) > 250

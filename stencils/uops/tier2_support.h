@@ -210,6 +210,11 @@ cpjit_needs_tier1_call(PyObject *callable, Py_ssize_t nargs)
     const char *module = def->m_name;
     const char *name = cf->m_ml->ml_name;
     if (strcmp(module, "builtins") == 0) {
+        // vars(x) and dir(x) do not read the caller's frame (tier 1 calls them as
+        // they are: cpjit/interpreter/introspect.py); only vars() and dir() do.
+        if (strcmp(name, "vars") == 0 || strcmp(name, "dir") == 0) {
+            return nargs == 0;
+        }
         static const char *const frame_readers[] = {
             "locals", "globals", "vars", "dir", "eval", "exec", "__build_class__", NULL};
         for (int i = 0; frame_readers[i] != NULL; i++) {
