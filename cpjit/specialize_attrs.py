@@ -330,7 +330,7 @@ def _null():
 def _load_global_module(f, inst, st):
     name = f.code.co_names[inst.oparg >> 1]
     g = f.globals
-    if type(g) is not dict or _index_hint(g, name) != inst.operand:
+    if type(g) is not dict or name not in g:     # a moved entry is found by the lookup
         return inst.jump_target
     if inst.oparg & 1:
         f.stack.append(_null())
@@ -342,8 +342,7 @@ def _load_global_builtin(f, inst, st):
     name = f.code.co_names[inst.oparg >> 1]
     g, b = f.globals, f.builtins
     if type(g) is not dict or type(b) is not dict or \
-            objlayout.dict_keys_version(g) != inst.operand >> 32 or \
-            _index_hint(b, name) != inst.operand & 0xFFFFFFFF:
+            objlayout.dict_keys_version(g) != inst.operand >> 32 or name not in b:
         return inst.jump_target
     if inst.oparg & 1:
         f.stack.append(_null())

@@ -75,10 +75,14 @@ op(_STORE_ATTR_INSTANCE_VALUE, (v, owner --)) {
     Py_DECREF(owner);
 }
 
-// operand: the entry index of the name in the globals.
+// operand: the entry index of the name in the globals (a hint: when the entry has
+// moved, after a del and a re-add, a plain lookup of the exact-str key finds it).
 op(_LOAD_GLOBAL_MODULE, (-- null if (oparg & 1), value)) {
-    value = cpjit_dict_entry_value(frame->f_globals, CPJIT_NAME(oparg >> 1),
-                                   (Py_ssize_t)CURRENT_OPERAND());
+    PyObject *name = CPJIT_NAME(oparg >> 1);
+    value = cpjit_dict_entry_value(frame->f_globals, name, (Py_ssize_t)CURRENT_OPERAND());
+    if (value == NULL && PyDict_CheckExact(frame->f_globals)) {
+        value = PyDict_GetItem(frame->f_globals, name);     // str keys: no user code
+    }
     DEOPT_IF(value == NULL);
     Py_INCREF(value);
     null = NULL;
@@ -91,8 +95,12 @@ op(_LOAD_GLOBAL_BUILTIN, (-- null if (oparg & 1), value)) {
     PyObject *globals = frame->f_globals;
     DEOPT_IF(!PyDict_CheckExact(globals));
     DEOPT_IF(((PyDictObject *)globals)->ma_keys->dk_version != (uint32_t)(operand >> 32));
-    value = cpjit_dict_entry_value(frame->f_builtins, CPJIT_NAME(oparg >> 1),
+    PyObject *name = CPJIT_NAME(oparg >> 1);
+    value = cpjit_dict_entry_value(frame->f_builtins, name,
                                    (Py_ssize_t)(operand & 0xffffffffu));
+    if (value == NULL && PyDict_CheckExact(frame->f_builtins)) {
+        value = PyDict_GetItem(frame->f_builtins, name);
+    }
     DEOPT_IF(value == NULL);
     Py_INCREF(value);
     null = NULL;
