@@ -33,10 +33,13 @@ CPJIT_DECLARE_CODE_HOLE(_JIT_JUMP_TARGET);
 CPJIT_DECLARE_CODE_HOLE(_JIT_ERROR_TARGET);
 CPJIT_DECLARE_CODE_HOLE(_JIT_TOP);
 
-extern char _JIT_OPARG[];
-extern char _JIT_OPERAND[];
-extern char _JIT_TARGET[];
-extern char _JIT_EXIT_INDEX[];
+/* Value holes are weak: the address of a non-weak symbol is known to be non-null, so
+ * clang would fold a test such as `CURRENT_OPERAND() != 0` to true; a weak symbol's
+ * address may be 0, as an operand may. (Same relocations: they go through the GOT.) */
+extern char _JIT_OPARG[] __attribute__((weak));
+extern char _JIT_OPERAND[] __attribute__((weak));
+extern char _JIT_TARGET[] __attribute__((weak));
+extern char _JIT_EXIT_INDEX[] __attribute__((weak));
 extern char _JIT_EXECUTOR[];
 
 #define CPJIT_HOLE_VALUE(TYPE, SYMBOL) ((TYPE)(uintptr_t)(SYMBOL))
