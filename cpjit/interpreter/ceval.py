@@ -21,6 +21,7 @@ from cpjit import config
 
 from . import excstate, objlayout
 from . import profile as prof
+from .codegen_cache import CodegenCache
 from . import traceback as tbmod
 from .frame import NULL, ExitWithError, Frame
 from .opcodes311 import (
@@ -215,6 +216,11 @@ def op_BINARY_OP_{name}(f, a, n):
 """
 
 
+# Handlers generated from templates below are compiled once per version of this file
+# (cpjit/interpreter/codegen_cache.py); saved at the end of the module.
+_codegen = CodegenCache("ceval", __file__)
+
+
 def _make_operator_handlers(template, observe, ops, prefix="op_BINARY_OP_"):
     """One handler per operator; each also gets an unprofiled twin (``_megamorphic``
     attribute) that a site switches to when it goes megamorphic."""
@@ -228,10 +234,11 @@ def _make_operator_handlers(template, observe, ops, prefix="op_BINARY_OP_"):
             compute = "st[-1] = l {0} r".format(symbol)
         # compiled under this file's name: their frames are the interpreter's, stripped
         # from guest tracebacks like every handler's
-        exec(compile(template.format(name=name, compute=compute), __file__, "exec"), namespace)
+        source = template.format(name=name, compute=compute)
+        exec(_codegen.compile(source), namespace)
         handler = namespace[prefix + name]
-        exec(compile(_unprofiled_source(template.format(name=name, compute=compute)),
-                     __file__, "exec"), namespace)
+        exec(_codegen.compile("unprofiled\0" + source,
+                              lambda: _unprofiled_source(source)), namespace)
         _MEGAMORPHIC[handler] = namespace[prefix + name]
         handlers.append(handler)
     return handlers
@@ -1949,18 +1956,21 @@ _register()
 
 
 def _make_megamorphic_twins():
-    import inspect
-    import textwrap
     namespace = globals()
     for handler in (op_BINARY_SUBSCR, op_STORE_SUBSCR, op_FOR_ITER, op_LOAD_ATTR,
                     op_STORE_ATTR, op_LOAD_METHOD, op_UNPACK_SEQUENCE, op_CALL,
                     op_CONTAINS_OP, op_NOT_CONTAINS_OP):
-        source = _unprofiled_source(textwrap.dedent(inspect.getsource(handler)))
-        assert source.count("observe") == 0, handler.__name__
-        source = source.replace("def %s(" % handler.__name__,
-                                "def %s_megamorphic(" % handler.__name__, 1)
-        code = compile("\n" * (handler.__code__.co_firstlineno - 1) + source, __file__, "exec")
-        exec(code, namespace)
+        def twin_source(handler=handler):
+            import inspect
+            import textwrap
+            source = _unprofiled_source(textwrap.dedent(inspect.getsource(handler)))
+            assert source.count("observe") == 0, handler.__name__
+            source = source.replace("def %s(" % handler.__name__,
+                                    "def %s_megamorphic(" % handler.__name__, 1)
+            return "\n" * (handler.__code__.co_firstlineno - 1) + source
+        # the cache is per version of this file, so the handler's name is key enough
+        exec(_codegen.compile("megamorphic twin\0" + handler.__name__, twin_source),
+             namespace)
         _MEGAMORPHIC[handler] = namespace[handler.__name__ + "_megamorphic"]
 
 
@@ -2167,7 +2177,7 @@ def _make_fused():
         for kind in ("fast", "const"):
             src = _FUSED_BINARY_TEMPLATE.format(name=name, kind=kind, load_r=_LOAD_R[kind],
                                                 compute=compute)
-            exec(compile(src, __file__, "exec"), namespace)
+            exec(_codegen.compile(src), namespace)
             binary[oparg, kind] = namespace["fused_%s_%s" % (name, kind)]
     for oparg, (name, symbol) in enumerate(zip(("LT", "LE", "EQ", "NE", "GT", "GE"),
                                                COMPARE_OPS)):
@@ -2176,7 +2186,7 @@ def _make_fused():
                 src = _FUSED_COMPARE_TEMPLATE.format(
                     name=name, kind=kind, sense=sense, load_r=_LOAD_R[kind], symbol=symbol,
                     jump_on=jump_on)
-                exec(compile(src, __file__, "exec"), namespace)
+                exec(_codegen.compile(src), namespace)
                 compare[oparg, kind, sense] = namespace["fused_%s_%s_%s" % (name, kind, sense)]
     return binary, compare
 
@@ -2765,3 +2775,6 @@ def _warm_host_call_sites(rounds=64):
 
 
 _warm_host_call_sites()
+
+
+_codegen.save()
