@@ -52,6 +52,7 @@ __all__ = [
     "UopInstruction", "ExitRecord", "JitCode", "compile_trace", "new_executor",
     "RelocationError", "RelocationRangeError", "UnknownRelocationError",
     "UnresolvedSymbolError", "JitError", "abi", "memory_stats", "take_inlined_frames",
+    "live_frame", "live_slots",
 ]
 
 TRAMPOLINE = "trampoline"
@@ -572,7 +573,9 @@ class JitCode:
                    0 if locals is None else id(locals), id(localsplus), id(stack), id(null),
                    stack_capacity, instr_offset, 0)
         try:
-            _ACTIVE.append(None)         # inside the try: finally must pop it whatever comes
+            # inside the try: finally must pop it whatever comes.  The state itself, so
+            # that live_slots() finds the C frame of a frame whose locals are in machine code.
+            _ACTIVE.append(state)
             if debt:
                 # Taken back only around the call itself (no argument converter
                 # runs in it): machine code then counts as a tier-1 handler's callee.
@@ -604,7 +607,11 @@ class JitCode:
                 raise JitError("machine code returned without filling the exit record")
             return record
         finally:
-            _ACTIVE.pop()
+            top = _ACTIVE.pop()
+            if top is not state:
+                # Another thread entered after us and is still inside: keep its state.
+                _ACTIVE.remove(state)
+                _ACTIVE.append(top)
             _free_states.append(state)
             if _PENDING and not _ACTIVE:
                 jit_memory.release_all_deferred()
@@ -727,6 +734,32 @@ def memory_stats():
     m = jit_memory.memory
     return {"bytes_used": m.bytes_used, "bytes_mapped": m.bytes_mapped,
             "mappings": m.mapping_count()}
+
+
+def live_frame(frame):
+    """(localsplus values, instr_offset) of tier-1 `frame` while its locals are in machine
+    code (a callback that a builtin calls from the trace reads its caller's frame), or
+    None when the frame is not running as machine code (its own lists are then the
+    truth).  Unbound slots hold the NULL sentinel, as in Frame.localsplus.  Only the
+    entry frame of each running entry is found: frames inlined by machine code exist
+    only as C frames (docs/tier2.md, known gaps)."""
+    if not _ACTIVE:
+        return None
+    from cpjit.jit_frames import read_live_frame
+    target = id(frame.localsplus)
+    for state in reversed(_ACTIVE):
+        cstate = state[0]
+        if _address_of(cstate.localsplus) == target:
+            live = read_live_frame(cstate.entry_frame, _default_null(), abi().ffi)
+            if live is not None:
+                return live
+    return None
+
+
+def live_slots(frame):
+    """The localsplus values of live_frame(frame), or None."""
+    live = live_frame(frame)
+    return None if live is None else live[0]
 
 
 def take_inlined_frames(record, null=None):

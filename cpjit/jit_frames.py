@@ -54,6 +54,21 @@ def _take(address, null, owned=True):
     return obj
 
 
+def read_live_frame(frame, null, ffi):
+    """(local slot values, instr_offset) of a running C frame, or None when `frame` is
+    NULL (the trampoline is not inside the trace: the tier-1 lists hold the values).
+    The values are borrowed from the frame, which keeps its own references (new Python
+    references are made); C NULL becomes `null`.  instr_offset is the instruction the
+    trace last recorded (_SET_IP: exact at every uop that may call out)."""
+    address = int(ffi.cast("uintptr_t", frame))
+    if not address:
+        return None
+    n = frame.nlocalsplus
+    slots = _unpack_words(ffi.buffer(ffi.cast("char *", frame.localsplus), n * 8),
+                          n) if n else ()
+    return [_take(p, null, owned=False) for p in slots], frame.instr_offset
+
+
 def take_inlined_frames(record, null, ffi):
     """Move the frames above the entry frame into InlinedFrames, outermost first,
     and free them.  `record` is the ExitRecord; [] when the exit is in the entry frame."""

@@ -33,7 +33,9 @@
  *      changes: localsplus entries are replaced by the NULL sentinel, the stack
  *      list is emptied); the NULL sentinel becomes C NULL; cells stay cell
  *      objects (the uops unwrap them),
- *   3. runs the trace: entry(frame, stack_pointer, state),
+ *   3. runs the trace: entry(frame, stack_pointer, state), with
+ *      state->entry_frame = frame meanwhile (NULL before and after), so that
+ *      introspection from a callback sees the live locals,
  *   4. MOVES the references back: localsplus[i] (C NULL -> sentinel), the stack
  *      list becomes exactly the exit's stack (C NULL -> sentinel),
  *   5. frees the C frame and returns 0, or -1 when the exit kind is
@@ -155,6 +157,12 @@ typedef struct _cpjit_state {
     int *eval_breaker;               /* set by the trampoline: the interpreter's eval
                                         breaker word, read by _CHECK_PERIODIC */
     int64_t periodic_counter;        /* scratch for _CHECK_PERIODIC */
+    _cpjit_frame *entry_frame;       /* set by the trampoline: the C frame holding the
+                                        entry frame's references while machine code runs
+                                        (after the move in, before the move back), else
+                                        NULL; Python reads the live locals from it
+                                        (cpjit.jit.live_slots: introspection of a frame
+                                        whose locals are in machine code) */
     int64_t reserved[4];             /* room for later issues without an ABI break;
                                         [0]: _KW_NAMES' tuple, [1]: the frame made by
                                         _INIT_CALL_PY_EXACT_ARGS until _PUSH_FRAME */

@@ -188,12 +188,15 @@ _TIER2_NATIVE_CALL_CHECKS = (
     "list.append, dict.get, ...), which tier 1 emulates (profile.PrecallSite); back "
     "edges and frames inside traces do not count towards quickening either")
 _TIER2_MODES = ("tier2-interp", "tier2-jit", "tier2-interp-traced", "tier2-jit-traced")
+_TIER2_JIT_MODES = ("tier2-jit", "tier2-jit-traced")
 KNOWN_MISMATCHES = {
     program: {mode: _TIER2_NATIVE_CALL_CHECKS for mode in _TIER2_MODES}
-    for program in ("77_recursion_limit_through_sorted_key.py",
-                    "78_recursion_room_in_builtin_callbacks.py",
+    for program in ("78_recursion_room_in_builtin_callbacks.py",
                     "79_recursion_limit_at_builtin_calls.py")
 }
+# (the uop interpreter's _CALL asks tier 1's PRECALL emulation, ceval.native_call_slack)
+KNOWN_MISMATCHES["77_recursion_limit_through_sorted_key.py"] = {
+    mode: _TIER2_NATIVE_CALL_CHECKS for mode in _TIER2_JIT_MODES}
 
 _TIER2_OPERATOR_CALLBACK_ROOM = (
     "tier 2: a dunder method (or property, __iter__, generator...) that an operation in a "
@@ -202,18 +205,6 @@ _TIER2_OPERATOR_CALLBACK_ROOM = (
     "prof.Site.callbacks), the uop interpreter and machine code do not")
 KNOWN_MISMATCHES["80_recursion_room_in_operator_callbacks.py"] = {
     mode: _TIER2_OPERATOR_CALLBACK_ROOM for mode in _TIER2_MODES}
-KNOWN_MISMATCHES["81_recursion_limit_through_operations.py"] = {
-    mode: "tier 2 (uop interpreter): _UNPACK_SEQUENCE's slow path runs the unpacking two "
-          "host frames below the uop (_unpack_general, then the unpacker), so an __iter__ "
-          "it calls gets one recursion level less than in python"
-    for mode in ("tier2-interp", "tier2-interp-traced")}
-
-KNOWN_MISMATCHES["97_callback_reads_caller_frame.py"] = {
-    mode: "JIT: while machine code runs, the entry frame's locals live in the C frame the "
-          "trampoline moved them to, so a callback that a builtin calls from machine code "
-          "sees its caller's f_locals empty (tier 1 and the uop interpreter are exact); "
-          "introspection would have to read the C frame (docs/tier2.md, known gaps)"
-    for mode in ("tier2-jit", "tier2-jit-traced")}
 
 
 def known_mismatch(program, mode):

@@ -36,6 +36,22 @@ def _no_kwargs(name, kwnames):
         raise TypeError("%s() takes no keyword arguments" % name)
 
 
+def live_jit_frame(f):
+    """``(localsplus values, lasti)`` while tier-1 frame ``f``'s locals are in machine code
+    (a callback that a builtin calls from a trace: the trampoline moved them to a C
+    frame), else None."""
+    jit = sys.modules.get("cpjit.jit")      # not imported: nothing runs as machine code
+    if jit is not None and jit._ACTIVE:
+        return jit.live_frame(f)
+    return None
+
+
+def _live_localsplus(f):
+    """``f.localsplus``, or the live values while ``f`` runs as machine code."""
+    live = live_jit_frame(f)
+    return f.localsplus if live is None else live[0]
+
+
 def frame_locals(f):
     """``PyFrame_FastToLocalsWithError``: the namespace, or a dict of the fast locals."""
     if f.locals is not None:
@@ -45,7 +61,7 @@ def frame_locals(f):
         d = f.locals_snapshot = {}
     names = f.info.localsplus_names
     ncells_start = f.info.nlocals
-    lp = f.localsplus
+    lp = _live_localsplus(f)
     code = f.code
     cellnames = set(code.co_cellvars) | set(code.co_freevars)
     for i, name in enumerate(names):
@@ -178,8 +194,12 @@ class FrameProxy:
 
     @property
     def f_lasti(self):
-        """Live, like a real frame's: while ``frame`` is the one its loop runs, the loop's
-        instruction index; else ``frame.lasti`` (exact while it waits on a callee)."""
+        """Live, like a real frame's: while ``frame`` runs as machine code, the offset the
+        trace last set; while it is the one its loop runs, the loop's instruction index;
+        else ``frame.lasti`` (exact while it waits on a callee)."""
+        live = live_jit_frame(self._frame)
+        if live is not None:
+            return live[1]
         loop = self._loop
         if loop is not None:
             loop_locals = loop.f_locals
