@@ -664,7 +664,9 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
 
         if opname in ("JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT"):
             if opname == "JUMP_BACKWARD":
-                add("_CHECK_PERIODIC", 0, 0, offset)
+                # oparg 1: 3.11's JUMP_BACKWARD counts towards quickening
+                # (_PyCode_Warmup), its conditional twins do not
+                add("_CHECK_PERIODIC", 1, 0, offset)
             index = exp.jump_target_index(index, opname, oparg)
             exit_target = index * 2
             if not (index == initial_index and code is initial_code):

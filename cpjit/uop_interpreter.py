@@ -114,6 +114,8 @@ def _check_validity_and_set_ip(f, inst, st):
 def _tier2_resume_check(f, inst, st):
     if not st.executor.valid or st.tracing():
         return inst.jump_target
+    if f.info.warmup:       # a RESUME tier 1 does not see counts towards quickening
+        _warmup_tick(f.info)
 
 
 @uop("_CHECK_PERIODIC", HAS_ERROR | ERROR_NO_POP)
@@ -124,6 +126,8 @@ def _check_periodic(f, inst, st):
     hook = st.periodic_hook
     if hook is not None:
         hook()
+    if inst.oparg and f.info.warmup:    # a JUMP_BACKWARD (oparg 1) counts towards quickening
+        _warmup_tick(f.info)
 
 
 @uop("_JUMP_TO_TOP")
@@ -820,13 +824,6 @@ def _unpacker_source(statement):
     return fn
 
 
-def _unpack_general(seq, n):
-    if n == 0:
-        return _unpacker_source("[] = seq; _r = ()")(seq)
-    names = ", ".join("a%d" % i for i in range(n))
-    return _unpacker_source("%s, = seq; _r = (%s,)" % (names, names))(seq)
-
-
 @uop("_UNPACK_SEQUENCE", HAS_ERROR, pops=1)
 def _unpack_sequence(f, inst, st):
     s = f.stack
@@ -835,8 +832,22 @@ def _unpack_sequence(f, inst, st):
     if type(seq) in (tuple, list) and len(seq) == n:
         items = seq
     else:
-        items = _unpack_general(seq, n)
+        # The unpacker runs one host frame below this body, as tier 1's slow path does
+        # (an __iter__ it calls sees CPython's recursion count), so it is looked up
+        # here rather than in a helper (two frames down).
+        unpacker = _UNPACKERS.get(_unpack_statement(n))
+        if unpacker is None:
+            unpacker = _unpacker_source(_unpack_statement(n))
+        items = unpacker(seq)
     s[-1:] = items[::-1]
+
+
+def _unpack_statement(n):
+    """The unpacker's statement for ``n`` targets."""
+    if n == 0:
+        return "[] = seq; _r = ()"
+    names = ", ".join("a%d" % i for i in range(n))
+    return "%s, = seq; _r = (%s,)" % (names, names)
 
 
 @uop("_UNPACK_EX", HAS_ERROR, pops=1)
@@ -964,11 +975,22 @@ def _call(f, inst, st):
         # read their caller's frame (locals(), super(), sys._getframe, ...).
         return inst.jump_target
     kwnames = st.kwnames
-    # The callee sees one level less than this body has, as tier 1's CALL gives a
-    # native callee (ceval._SLACK; uop bodies run with a tier-1 handler's count).
     cell = st.rcell
-    if cell is not None:
-        cell.value -= 1
+    if cell is None:
+        slack = 0
+    else:
+        # As tier 1's CALL: the emulated 3.11 PRECALL of this site decides whether the
+        # native callee sees one level less than this body has (the generic path's
+        # recursion check, ceval._SLACK) or the body's count (a check-free specialized
+        # form). Uop bodies run with a tier-1 handler's count.
+        # (the emulation is the engine's work: room for it at the recursion limit)
+        self_or_null = NULL if s[-n - 2] is NULL else s[-n - 1]
+        cell.value += RECURSION_HEADROOM
+        try:
+            slack = _native_call_slack(f, inst.error_ip, func, self_or_null, args, kwnames)
+        finally:
+            cell.value -= RECURSION_HEADROOM
+        cell.value -= slack
     try:
         if kwnames:
             st.kwnames = None
@@ -977,9 +999,33 @@ def _call(f, inst, st):
         else:
             result = func(*args)
     finally:
-        if cell is not None:
-            cell.value += 1
+        if slack:
+            cell.value += slack
     s[-n - 2:] = [result]
+
+
+def _native_call_slack(f, call_offset, func, self_or_null, args, kwnames):
+    """``ceval.native_call_slack`` (imported on first use: tier 1 imports this module)."""
+    if not _CEVAL:
+        _load_ceval()
+    return _CEVAL[0](f, call_offset, func, self_or_null, args, kwnames)
+
+
+def _warmup_tick(info):
+    """``ceval.warmup_tick``: a RESUME or JUMP_BACKWARD run in a trace (``_PyCode_Warmup``)."""
+    if not _CEVAL:
+        _load_ceval()
+    _CEVAL[1](info)
+
+
+# [native_call_slack, warmup_tick, operation_can_call_python] from tier 1
+_CEVAL = []
+
+
+def _load_ceval():
+    from cpjit.interpreter.ceval import native_call_slack, warmup_tick, \
+        operation_can_call_python
+    _CEVAL[:] = [native_call_slack, warmup_tick, operation_can_call_python]
 
 
 _INTERCEPTS = []
