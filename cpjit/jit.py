@@ -52,7 +52,7 @@ __all__ = [
     "UopInstruction", "ExitRecord", "JitCode", "compile_trace", "new_executor",
     "RelocationError", "RelocationRangeError", "UnknownRelocationError",
     "UnresolvedSymbolError", "JitError", "abi", "memory_stats", "take_inlined_frames",
-    "live_frame", "live_slots",
+    "live_frame", "live_slots", "live_inlined_frames",
 ]
 
 TRAMPOLINE = "trampoline"
@@ -754,6 +754,14 @@ def live_frame(frame):
             if live is not None:
                 return live
     return None
+
+
+def live_inlined_frames(state):
+    """The frames machine code pushed (inlined calls) above the entry frame of a running
+    entry, outermost first (jit_frames.InlinedFrame snapshots); `state` is the pooled
+    state of that entry (the `state` local of JitCode._enter)."""
+    from cpjit.jit_frames import read_live_inlined_frames
+    return read_live_inlined_frames(state[0], _default_null(), abi().ffi)
 
 
 def live_slots(frame):

@@ -69,6 +69,30 @@ def read_live_frame(frame, null, ffi):
     return [_take(p, null, owned=False) for p in slots], frame.instr_offset
 
 
+def read_live_inlined_frames(state, null, ffi):
+    """The frames machine code has pushed above the entry frame while it runs (inlined
+    calls), outermost first, as InlinedFrame snapshots (borrowed values, new Python
+    references; stack left empty): state->current_frame down to state->entry_frame.
+    [] when the trace is in its entry frame or not running."""
+    entry = int(ffi.cast("uintptr_t", state.entry_frame))
+    frame = state.current_frame
+    result = []
+    while entry:
+        address = int(ffi.cast("uintptr_t", frame))
+        if not address or address == entry:
+            break
+        values, instr_offset = read_live_frame(frame, null, ffi)
+        code, func, globals_, builtins, locals_ = (
+            _take(int(ffi.cast("uintptr_t", p)), None, owned=False) for p in (
+                frame.f_code, frame.f_func, frame.f_globals, frame.f_builtins,
+                frame.f_locals))
+        result.append(InlinedFrame(code, func, globals_, builtins, locals_, instr_offset,
+                                   values, [], frame.caller_lasti, frame.caller_ip))
+        frame = frame.previous
+    result.reverse()
+    return result
+
+
 def take_inlined_frames(record, null, ffi):
     """Move the frames above the entry frame into InlinedFrames, outermost first,
     and free them.  `record` is the ExitRecord; [] when the exit is in the entry frame."""

@@ -34,8 +34,9 @@
  *      list is emptied); the NULL sentinel becomes C NULL; cells stay cell
  *      objects (the uops unwrap them),
  *   3. runs the trace: entry(frame, stack_pointer, state), with
- *      state->entry_frame = frame meanwhile (NULL before and after), so that
- *      introspection from a callback sees the live locals,
+ *      state->entry_frame = state->current_frame = frame meanwhile (NULL
+ *      before and after; machine code keeps current_frame the innermost frame),
+ *      so that introspection from a callback sees the live frames,
  *   4. MOVES the references back: localsplus[i] (C NULL -> sentinel), the stack
  *      list becomes exactly the exit's stack (C NULL -> sentinel),
  *   5. frees the C frame and returns 0, or -1 when the exit kind is
@@ -163,6 +164,11 @@ typedef struct _cpjit_state {
                                         NULL; Python reads the live locals from it
                                         (cpjit.jit.live_slots: introspection of a frame
                                         whose locals are in machine code) */
+    _cpjit_frame *current_frame;     /* the innermost frame while the trace runs: the
+                                        trampoline sets it to entry_frame, _PUSH_FRAME to
+                                        the callee, _RETURN_VALUE back to the caller;
+                                        NULL outside.  Python shows the frames from it
+                                        down to entry_frame (excluded) to introspection */
     int64_t reserved[4];             /* room for later issues without an ABI break;
                                         [0]: _KW_NAMES' tuple, [1]: the frame made by
                                         _INIT_CALL_PY_EXACT_ARGS until _PUSH_FRAME */

@@ -121,6 +121,7 @@ _JIT_ENTRY(_cpjit_state *state)
     state->exit_index = -1;
     state->exit_frame = NULL;
     state->entry_frame = NULL;
+    state->current_frame = NULL;
     state->current_executor = state->executor;
     state->eval_breaker = (int *)&_PyInterpreterState_GET()->ceval.eval_breaker;
 
@@ -128,8 +129,10 @@ _JIT_ENTRY(_cpjit_state *state)
     /* While the trace runs, the entry frame's locals live only in `frame`:
      * published for introspection from callbacks (cpjit.jit.live_slots). */
     state->entry_frame = frame;
+    state->current_frame = frame;
     int status = entry(frame, base + depth, state);
     state->entry_frame = NULL;
+    state->current_frame = NULL;
 
     _cpjit_frame *innermost = state->exit_frame;
     Py_ssize_t exit_depth;

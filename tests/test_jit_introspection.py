@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 
 import pytest
 
@@ -114,6 +115,45 @@ def test_nested_entries_each_find_their_own_frame(floor_code, abi, monkeypatch):
     assert not jit._ACTIVE
 
 
+def test_entries_of_two_threads_finishing_out_of_order(floor_code, abi, monkeypatch):
+    """Thread A's callback lets thread B enter machine code, and A's entry ends while B
+    is still inside: B's frame must stay findable (the entry path removes its own state,
+    not whichever is last)."""
+    monkeypatch.setattr(jit, "_default_null", lambda: NULL)
+    b_inside, a_done, b_may_finish = (threading.Event() for _ in range(3))
+    b_frame = _Frame(None)
+    seen = []
+
+    class BDivisor:
+        def __rfloordiv__(self, other):
+            if other == 1:
+                b_inside.set()
+                b_may_finish.wait(30)
+            return 0
+
+    class ADivisor:
+        def __rfloordiv__(self, other):
+            if other == 0:
+                thread.start()
+                assert b_inside.wait(30)
+            return 0
+
+    def run_b():
+        _run_floor(floor_code, abi, 3, b_frame.localsplus[2], b_frame.localsplus)
+
+    b_frame.localsplus = [3, 0, BDivisor(), NULL]
+    thread = threading.Thread(target=run_b)
+    a_frame = _Frame([2, 0, ADivisor(), NULL])
+    _run_floor(floor_code, abi, 2, a_frame.localsplus[2], a_frame.localsplus)
+    try:
+        seen.append((jit.live_slots(a_frame), jit.live_slots(b_frame)))
+    finally:
+        b_may_finish.set()
+        thread.join(30)
+    assert seen == [(None, [3, 0, b_frame.localsplus[2], 1])]
+    assert not jit._ACTIVE
+
+
 PROGRAM = """
 import os
 import sys
@@ -188,11 +228,60 @@ with open(os.environ["CPJIT_TEST_LOG"], "w") as log:
 """
 
 
-def _run(tmp_path, *cpjit_args):
+INLINED_PROGRAM = """
+import os
+import sys
+
+IN_MACHINE_CODE = []
+
+
+def probe(x):
+    # The caller chain as python shows it: the inlined callees (C frames only, in
+    # machine code) included, each with its current locals and line.
+    jit = sys.modules.get("cpjit.jit")
+    IN_MACHINE_CODE.append(bool(jit is not None and jit._ACTIVE))
+    f = sys._getframe(1)
+    chain = []
+    while f is not None and f.f_code.co_name != "<module>":
+        shown = {k: (v if type(v) is int else type(v).__name__) for k, v in f.f_locals.items()}
+        chain.append((f.f_code.co_name, f.f_lineno, sorted(shown.items())))
+        f = f.f_back
+    return chain
+
+
+def inner(a, b):
+    c = a * b
+    out = []
+    out.extend(map(probe, [c]))
+    return out[0]
+
+
+def helper(i):
+    k = i + 1
+    return inner(i, k)
+
+
+def loop():
+    r = []
+    t = 0
+    for i in range(300):
+        t += i
+        r.append(helper(i))
+    return r
+
+
+for row in loop()[::37]:
+    print(row)
+with open(os.environ["CPJIT_TEST_LOG"], "w") as log:
+    print(sum(IN_MACHINE_CODE), len(IN_MACHINE_CODE), file=log)
+"""
+
+
+def _run(tmp_path, *cpjit_args, program=PROGRAM, tier1="loops"):
     path = tmp_path / "prog.py"
-    path.write_text(textwrap.dedent(PROGRAM))
+    path.write_text(textwrap.dedent(program))
     log = tmp_path / "log.txt"
-    env = dict(os.environ, PYTHONPATH=ROOT, CPJIT_TEST_LOG=str(log))
+    env = dict(os.environ, PYTHONPATH=ROOT, CPJIT_TEST_LOG=str(log), CPJIT_TIER1=tier1)
     argv = [sys.executable] + (["-m", "cpjit", "exec", *cpjit_args] if cpjit_args else [])
     proc = subprocess.run(argv + [str(path)], capture_output=True, text=True, env=env,
                           cwd=tmp_path, timeout=120)
@@ -206,4 +295,18 @@ def test_program_reading_its_callers_frame_matches_python(tmp_path, table):
     got, in_machine_code, _ = _run(tmp_path, "--tier2=jit", "--backedge-threshold=16")
     assert got == expected
     # most probes ran while the loop was machine code (the first iterations are tier 1's)
+    assert in_machine_code >= probes // 2
+
+
+def test_frames_inlined_in_machine_code_are_seen_by_a_callback(tmp_path, table):
+    """The callee's callee calls map(probe): python's caller chain is inner -> helper ->
+    loop; in machine code inner and helper are inlined (C frames pushed by _PUSH_FRAME)
+    and must still appear, with their live locals and lines.  (Not f_lasti: tier 1
+    reports a caller's CALL offset where CPython 3.11 reports its last cache entry.)"""
+    expected, _, probes = _run(tmp_path, program=INLINED_PROGRAM)
+    assert expected[0] == 0 and probes == 300
+    # tier 1 takes every call, so the callees are profiled and the trace inlines them
+    got, in_machine_code, _ = _run(tmp_path, "--tier2=jit", "--backedge-threshold=16",
+                                   program=INLINED_PROGRAM, tier1="all")
+    assert got == expected
     assert in_machine_code >= probes // 2

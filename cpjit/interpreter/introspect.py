@@ -286,10 +286,50 @@ def _guest_caller(real):
             tier1 = fr.f_locals.get("f")
             if tier1 is not None:
                 return FrameProxy(tier1, fr)
+        elif code is _jit_enter_code():
+            inlined = _inlined_jit_frames(fr, run_code)
+            if inlined is not None:
+                return inlined
         elif not _is_cpjit(code):
             return fr
         fr = fr.f_back
     return None
+
+
+def _jit_enter_code():
+    """The code of the host function that runs machine code (None: the JIT is not loaded)."""
+    jit = sys.modules.get("cpjit.jit")
+    return None if jit is None else jit.JitCode._enter.__code__
+
+
+def _inlined_jit_frames(enter, run_code):
+    """The innermost frame machine code inlined, below host frame ``enter`` (a running
+    ``JitCode._enter``), as a FrameProxy whose ``f_back`` chain goes through the other
+    inlined frames to the tier-1 frame the trace was entered with; None when the trace
+    is in that frame (the rest of the walk finds it) or was not entered for a frame.
+    The inlined frames are snapshots of the C frames, taken now."""
+    jit = sys.modules["cpjit.jit"]
+    state = enter.f_locals.get("state")
+    caller = enter.f_back
+    if state is None or caller is None or caller.f_code is not jit.JitCode.run_frame.__code__:
+        return None
+    inlined = jit.live_inlined_frames(state)
+    entry = caller.f_locals.get("frame")
+    if not inlined or entry is None:
+        return None
+    from .ceval import code_info
+    from .frame import Frame
+    loop = caller
+    while loop is not None and loop.f_code is not run_code:
+        loop = loop.f_back
+    back = entry
+    for snapshot in inlined:
+        frame = Frame(snapshot.code, snapshot.func, snapshot.globals, snapshot.builtins,
+                      snapshot.locals, code_info(snapshot.code), localsplus=snapshot.localsplus)
+        frame.lasti = snapshot.instr_offset
+        frame.back = back
+        back = frame
+    return FrameProxy(back, loop)
 
 
 def _wrap(fr):

@@ -268,6 +268,7 @@ op(_PUSH_FRAME, (--)) {
     frame->stacktop = STACK_LEVEL();
     callee_frame->previous = frame;
     frame = callee_frame;
+    state->current_frame = frame;      // for introspection (cpjit.jit.live_frames)
     stack_pointer = STACK_BASE();
 }
 
@@ -279,6 +280,7 @@ op(_RETURN_VALUE, (--)) {
     PyObject **callee_base = STACK_BASE();
     int64_t leftover = (stack_pointer - 1) - callee_base;
     frame = callee_frame->previous;
+    state->current_frame = frame;      // before the releases below (a __del__ may look)
     stack_pointer = STACK_BASE() + frame->stacktop;
     stack_pointer[0] = retval;
     stack_pointer++;
