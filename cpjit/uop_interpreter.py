@@ -19,6 +19,8 @@ the number of inputs), next to the code it describes.
 from cpjit._hostbuiltins import *  # noqa: F401,F403  (cpjit keeps the original builtins)
 
 import builtins as _builtins
+import functools
+from dis import opname as _OPNAME
 import operator
 import os
 import sys
@@ -1079,10 +1081,29 @@ def _guard_callable_len(f, inst, st):
         return inst.jump_target
 
 
+# len() and isinstance() can call Python code (__len__, __instancecheck__): as _CALL, the
+# callee gets the count of the site's emulated 3.11 PRECALL form, and the call is the
+# generic one (``func(*args)``: always checked, unlike a call the host may specialize).
+
 @uop("_CALL_LEN", HAS_ERROR, pops=3)
 def _call_len(f, inst, st):
     s = f.stack
-    s[-3:] = [len(s[-1])]
+    cell = st.rcell
+    if cell is None:
+        s[-3:] = [len(s[-1])]
+        return
+    args = s[-1:]
+    cell.value += RECURSION_HEADROOM
+    try:
+        slack = _native_call_slack(f, inst.error_ip, len, NULL, args, None)
+    finally:
+        cell.value -= RECURSION_HEADROOM
+    cell.value -= slack
+    try:
+        result = len(*args)
+    finally:
+        cell.value += slack
+    s[-3:] = [result]
 
 
 @uop("_GUARD_CALLABLE_ISINSTANCE", HAS_EXIT)
@@ -1095,7 +1116,22 @@ def _guard_callable_isinstance(f, inst, st):
 @uop("_CALL_ISINSTANCE", HAS_ERROR, pops=4)
 def _call_isinstance(f, inst, st):
     s = f.stack
-    s[-4:] = [isinstance(s[-2], s[-1])]
+    cell = st.rcell
+    if cell is None:
+        s[-4:] = [isinstance(s[-2], s[-1])]
+        return
+    args = s[-2:]
+    cell.value += RECURSION_HEADROOM
+    try:
+        slack = _native_call_slack(f, inst.error_ip, isinstance, NULL, args, None)
+    finally:
+        cell.value -= RECURSION_HEADROOM
+    cell.value -= slack
+    try:
+        result = isinstance(*args)
+    finally:
+        cell.value += slack
+    s[-4:] = [result]
 
 
 # Inlined Python calls.  The operand of _CHECK_FUNCTION_EXACT_ARGS is the function the
@@ -1187,12 +1223,12 @@ def _check_py_function_exact_args(f, inst, st):
 @uop("_CHECK_STACK_SPACE", HAS_DEOPT)
 def _check_stack_space(f, inst, st):
     # Tier 1 counts recursion in tstate->recursion_remaining; near the limit the call
-    # is left to tier 1, which raises RecursionError exactly as CPython would.  (Tier 1
-    # accounts for the frames an executor pushed when it adopts them at an exit.)
+    # is left to tier 1, which raises RecursionError exactly as CPython would.
     cell = st.rcell
-    # (Uop bodies run with the count of a tier-1 handler: RECURSION_HEADROOM is taken
-    # back while the uops run, see InterpEngine.execute.)
-    if cell is not None and cell.value - st.depth <= 60:
+    # (Uop bodies run with the count of a tier-1 handler in the innermost frame:
+    # RECURSION_HEADROOM and the pushed frames are taken back while the uops run, see
+    # InterpEngine._execute.)
+    if cell is not None and cell.value <= 60:
         return inst.jump_target
 
 
@@ -1293,6 +1329,9 @@ def _push_frame(f, inst, st):
     callee.back = f
     st.frame = callee
     st.depth += 1
+    cell = st.rcell
+    if cell is not None:
+        cell.value -= 1     # the callee's level, as tier 1's call takes it (see _execute)
     return inst.index + 1
 
 
@@ -1302,6 +1341,9 @@ def _return_value(f, inst, st):
     caller = f.back
     st.frame = caller
     st.depth -= 1
+    cell = st.rcell
+    if cell is not None:
+        cell.value += 1
     f.back = None
     caller.stack.append(value)
     return inst.index + 1
@@ -1335,7 +1377,7 @@ _FRAMES_EXECUTE_TO_UOP = 4
 
 # Host frames from tier 1's handler (excluded) to InterpEngine.execute (included) when
 # the frames cannot be walked: op_ENTER_EXECUTOR -> Executor.execute -> here.
-_DEFAULT_FRAMES_ABOVE_HANDLER = 2
+_DEFAULT_FRAMES_ABOVE_HANDLER = 1
 
 
 def _host_frames_above_handler():
@@ -1490,6 +1532,13 @@ _ = _builtins
 
 # ---------------------------------------------------------------- the engine
 
+def _bound_entry(engine, executor):
+    """``executor.execute`` as one host frame from tier 1's ENTER_EXECUTOR to
+    ``engine.execute`` (Executor.execute adds a second): at the guest's recursion limit a
+    tier-1 handler has room for exactly one, and the engine adds room right away."""
+    return functools.partial(engine.execute, executor)    # (C: no frame, no check)
+
+
 class InterpEngine:
     """Runs executors in this reference interpreter (``--tier2=interp``).
 
@@ -1506,7 +1555,9 @@ class InterpEngine:
         _find_tier1_loop()     # now, not at the first run (guest code may break imports)
 
     def compile(self, executor):
-        """Nothing to compile: the trace is run as it is."""
+        """Nothing to compile: the trace is run as it is. The executor's ``execute`` is
+        bound straight to this engine's (see ``_bound_entry``)."""
+        executor.execute = _bound_entry(self, executor)
         return None
 
     def free(self, executor):
@@ -1514,7 +1565,12 @@ class InterpEngine:
 
     def execute(self, executor, frame):
         """ENTER_EXECUTOR for the reference interpreter (timed for the stats)."""
-        cell = getattr(frame, "rcell", None)
+        # (an attribute read, not getattr(): a builtin call checks the recursion limit,
+        # and tier 1's handler may run at the guest's limit, where JUMP_BACKWARD has none)
+        try:
+            cell = frame.rcell
+        except AttributeError:
+            cell = None
         if cell is None:
             return self._timed_execute(executor, frame)
         # This engine's own host frames and calls (the timer, exits, side-trace
@@ -1532,6 +1588,7 @@ class InterpEngine:
             cell.value -= RECURSION_HEADROOM
 
     def _timed_execute(self, executor, frame, native_debt=0):
+        """``_execute``, timed for the stats."""
         t0 = _perf_counter()
         try:
             return self._execute(executor, frame, native_debt)
@@ -1560,11 +1617,15 @@ class InterpEngine:
             if cell is None:
                 f, stub = run(state, f, current, lltrace)
             else:
-                cell.value -= native_debt
+                # While uops run, the count is the innermost frame's (frames pushed and
+                # left by the trace take and give back a level, as tier 1's calls and
+                # returns); tier 1 gets it back as the entry frame's and accounts for
+                # the frames it adopts at the exit itself.
+                cell.value -= native_debt + state.depth
                 try:
                     f, stub = run(state, f, current, lltrace)
                 finally:
-                    cell.value += native_debt
+                    cell.value += native_debt + state.depth
             name = stub.name
             if stats.per_uop:
                 _count_exit_uop(stats, optimizer, current, stub, state)
@@ -1573,6 +1634,8 @@ class InterpEngine:
                 stats.exit_taken("side")
                 linked = exit.executor
                 if linked is not None and linked.valid:
+                    if f.info.warmup:
+                        _tick_entered_back_edge(f, stub.target)
                     current = linked
                     continue
                 if linked is not None:
@@ -1581,6 +1644,8 @@ class InterpEngine:
                 if stitched is not None:
                     # The exit lands on another executor's ENTER_EXECUTOR: link to it.
                     exit.executor = stitched
+                    if f.info.warmup:
+                        _tick_entered_back_edge(f, stub.target)
                     current = stitched
                     continue
                 if _exit_is_hot(exit):
@@ -1619,6 +1684,14 @@ class InterpEngine:
             if f is not frame:
                 _adopt_direct_callee(f, frame)
             return f, offset
+
+
+def _tick_entered_back_edge(f, offset):
+    """An exit linked to the executor at ``offset`` skips tier 1's ENTER_EXECUTOR: the
+    JUMP_BACKWARD that executor replaced counts towards quickening here instead."""
+    ex = executor_at(f, offset)
+    if ex is not None and _OPNAME[ex.original_opcode] == "JUMP_BACKWARD":
+        _warmup_tick(f.info)
 
 
 def _frames_above(f, entry):
