@@ -741,8 +741,8 @@ def live_frame(frame):
     code (a callback that a builtin calls from the trace reads its caller's frame), or
     None when the frame is not running as machine code (its own lists are then the
     truth).  Unbound slots hold the NULL sentinel, as in Frame.localsplus.  Only the
-    entry frame of each running entry is found: frames inlined by machine code exist
-    only as C frames (docs/tier2.md, known gaps)."""
+    entry frame of each running entry is found this way: the frames machine code
+    inlined above it are live_inlined_frames()."""
     if not _ACTIVE:
         return None
     from cpjit.jit_frames import read_live_frame

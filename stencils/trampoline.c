@@ -120,14 +120,13 @@ _JIT_ENTRY(_cpjit_state *state)
     state->exit_kind = CPJIT_EXIT_NONE;
     state->exit_index = -1;
     state->exit_frame = NULL;
-    state->entry_frame = NULL;
-    state->current_frame = NULL;
     state->current_executor = state->executor;
     state->eval_breaker = (int *)&_PyInterpreterState_GET()->ceval.eval_breaker;
 
     cpjit_jit_func entry = (cpjit_jit_func)state->entry;
-    /* While the trace runs, the entry frame's locals live only in `frame`:
-     * published for introspection from callbacks (cpjit.jit.live_slots). */
+    /* While the trace runs, the entry frame's locals live only in `frame` (and
+     * inlined frames only above it): published for introspection from callbacks
+     * (cpjit.jit.live_frame / live_inlined_frames); NULL again before the write-back. */
     state->entry_frame = frame;
     state->current_frame = frame;
     int status = entry(frame, base + depth, state);

@@ -268,7 +268,7 @@ op(_PUSH_FRAME, (--)) {
     frame->stacktop = STACK_LEVEL();
     callee_frame->previous = frame;
     frame = callee_frame;
-    state->current_frame = frame;      // for introspection (cpjit.jit.live_frames)
+    state->current_frame = frame;      // for introspection (cpjit.jit.live_inlined_frames)
     stack_pointer = STACK_BASE();
 }
 
