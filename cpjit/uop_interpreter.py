@@ -379,7 +379,7 @@ def _delete_global(f, inst, st):
 @uop("_LOAD_ATTR", HAS_ERROR, pops=1)
 def _load_attr(f, inst, st):
     s = f.stack
-    s[-1] = getattr(s[-1], f.code.co_names[inst.oparg])
+    s[-1] = getattr(*(s[-1], f.code.co_names[inst.oparg]))
 
 
 @uop("_LOAD_METHOD", HAS_ERROR, pops=1)
@@ -387,7 +387,7 @@ def _load_method(f, inst, st):
     # 3.11 pushes (method, self) or (NULL, attribute); the bound form is equivalent
     # for PRECALL/CALL, and needs no descriptor lookup by hand.
     s = f.stack
-    attr = getattr(s[-1], f.code.co_names[inst.oparg])
+    attr = getattr(*(s[-1], f.code.co_names[inst.oparg]))
     s[-1] = NULL
     s.append(attr)
 
@@ -395,7 +395,7 @@ def _load_method(f, inst, st):
 @uop("_STORE_ATTR", HAS_ERROR, pops=2)
 def _store_attr(f, inst, st):
     s = f.stack
-    setattr(s[-1], f.code.co_names[inst.oparg], s[-2])
+    setattr(*(s[-1], f.code.co_names[inst.oparg], s[-2]))
     del s[-2:]
 
 
@@ -421,13 +421,13 @@ _COMPARE_OPS = [operator.lt, operator.le, operator.eq, operator.ne, operator.gt,
 @uop("_BINARY_OP", HAS_ERROR, pops=2)
 def _binary_op(f, inst, st):
     s = f.stack
-    s[-2:] = [_BINARY_OPS[inst.oparg](s[-2], s[-1])]
+    s[-2:] = [_BINARY_OPS[inst.oparg](*s[-2:])]       # (a checked call: see _PLAIN_TYPES)
 
 
 @uop("_COMPARE_OP", HAS_ERROR, pops=2)
 def _compare_op(f, inst, st):
     s = f.stack
-    s[-2:] = [_COMPARE_OPS[inst.oparg](s[-2], s[-1])]
+    s[-2:] = [_COMPARE_OPS[inst.oparg](*s[-2:])]
 
 
 @uop("_IS_OP", pops=2)
@@ -554,12 +554,9 @@ def _truth(value, st):
     cell = st.rcell
     if cell is None or type(value) in _PLAIN_TYPES:
         return bool(value)      # may raise: the guard's error path pops the value
-    # __bool__/__len__ may be guest code: give it a body's count (this is one frame more)
-    cell.value += 1
-    try:
-        return bool(value)
-    finally:
-        cell.value -= 1
+    # __bool__/__len__ may be guest code: it runs one host frame below the uop body, at
+    # CPython's count (as tier 1's giving-back handlers)
+    return bool(value)
 
 
 # Builtin types whose truth value never runs Python code.
@@ -599,7 +596,7 @@ def _to_bool(f, inst, st):
     s = f.stack
     value = s[-1]
     if value is not True and value is not False:
-        s[-1] = bool(value)
+        s[-1] = _truth(value, st)
 
 
 @uop("_TO_BOOL_BOOL", HAS_EXIT)
@@ -627,7 +624,7 @@ def _guard_is_false(f, inst, st):
 
 @uop("_GET_ITER", HAS_ERROR, pops=1)
 def _get_iter(f, inst, st):
-    f.stack[-1] = iter(f.stack[-1])
+    f.stack[-1] = iter(*f.stack[-1:])
 
 
 _EXHAUSTED = object()
@@ -636,7 +633,7 @@ _EXHAUSTED = object()
 @uop("_FOR_ITER_TIER_TWO", HAS_EXIT | HAS_ERROR | ERROR_NO_POP)
 def _for_iter_tier_two(f, inst, st):
     s = f.stack
-    value = next(s[-1], _EXHAUSTED)
+    value = next(*(s[-1], _EXHAUSTED))
     if value is _EXHAUSTED:
         # 3.11's FOR_ITER pops the iterator when it is exhausted and jumps past the
         # loop; the exit target is that jump's target.
@@ -902,9 +899,9 @@ def _format_value(f, inst, st):
         spec, value = "", s[-1]
     conversion = _CONVERSIONS.get(oparg & 3)
     if conversion is not None:
-        value = conversion(value)
+        value = conversion(*(value,))
     if not (type(value) is str and spec == ""):
-        value = format(value, spec)
+        value = format(*(value, spec))
     if oparg & 4:
         s[-2:] = [value]
     else:
@@ -1818,3 +1815,39 @@ def _consumed_by(info):
 
 
 _merge_dsl_metadata()
+
+
+
+# ---------------------------------------------------------------- operations calling Python
+#
+# A uop body runs with a tier-1 handler's recursion count, one level above CPython's
+# frame (ceval._SLACK). A dunder method, property or generator that an operation calls
+# must see CPython's count: bodies that reach it through a builtin call make that call
+# the generic way (``fn(*args)``: one recursion check, whatever the host's own quickening
+# of the call site), which takes the level; the bodies below do the operation in host
+# bytecode, so they run one host frame further down when an operand is not of a plain
+# builtin type (as tier 1's giving-back handlers, ceval._giving_back_twin).
+
+def _giving_back(impl, n_operands):
+    """``impl`` at CPython's count when one of its ``n_operands`` inputs may call Python."""
+    def body(f, inst, st):
+        cell = st.rcell
+        if cell is not None:
+            for value in f.stack[-n_operands:]:
+                if type(value) not in _PLAIN_TYPES:
+                    return impl(f, inst, st)        # one host frame down
+            cell.value += 1                         # (this frame's level, given back)
+            try:
+                return impl(f, inst, st)
+            finally:
+                cell.value -= 1
+        return impl(f, inst, st)
+    body.__name__ = body.__qualname__ = impl.__name__ + "_giving_back"
+    return body
+
+
+for _name, _n in (("_CONTAINS_OP", 2), ("_UNARY_POSITIVE", 1), ("_UNARY_NEGATIVE", 1),
+                  ("_UNARY_INVERT", 1), ("_BINARY_SUBSCR", 2), ("_STORE_SUBSCR", 3),
+                  ("_DELETE_SUBSCR", 2)):
+    UOP_DEFS[_name].impl = _giving_back(UOP_DEFS[_name].impl, _n)
+del _name, _n
