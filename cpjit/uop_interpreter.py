@@ -1005,6 +1005,16 @@ def _call(f, inst, st):
 
 def _native_call_slack(f, call_offset, func, self_or_null, args, kwnames):
     """``ceval.native_call_slack`` (imported on first use: tier 1 imports this module)."""
+    # The fast path of tier 1's CALL (ceval.op_CALL): the site's specialized form holds
+    # for this callable, so the emulation would return the same slack and change nothing.
+    pc = f.info.precall_sites.get(call_offset)
+    if pc is not None:
+        ct = type(func)
+        if (ct is pc.hit_type and (pc.hit_self is None or (
+                type(func.__self__) is pc.hit_self
+                and (pc.hit_name is None or func.__name__ == pc.hit_name)))) \
+                or func is pc.hit:
+            return pc.slack
     if not _CEVAL:
         _load_ceval()
     return _CEVAL[0](f, call_offset, func, self_or_null, args, kwnames)
