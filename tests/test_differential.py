@@ -196,10 +196,6 @@ KNOWN_MISMATCHES = {
                     "78_recursion_room_in_builtin_callbacks.py",
                     "79_recursion_limit_at_builtin_calls.py")
 }
-KNOWN_MISMATCHES["78_recursion_room_in_builtin_callbacks.py"]["tier2-interp-traced"] = (
-    "tier 1: when a JUMP_BACKWARD_WARMUP installs an executor (back-edge threshold 1), "
-    "ceval._hot_backedge enters it through op_ENTER_EXECUTOR, which counts the same back "
-    "edge towards quickening a second time: the code quickens one event early")
 
 _TIER2_OPERATOR_CALLBACK_ROOM = (
     "tier 2: a dunder method (or property, __iter__, generator...) that an operation in a "

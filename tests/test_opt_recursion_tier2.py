@@ -153,20 +153,9 @@ def _run(tmp_path, source, cpjit_args=None):
     return result, json.loads(stats.read_text())["cpjit_stats"]["optimizer"]
 
 
-# Tier 1 (not the uop interpreter): when a JUMP_BACKWARD_WARMUP installs an executor,
-# ceval._hot_backedge enters it through op_ENTER_EXECUTOR, which counts the same back
-# edge towards quickening again, so the code quickens one event early (only visible when
-# the executor is made before the code is quickened: threshold 1).
-_DOUBLE_WARMUP_TICK = pytest.mark.xfail(
-    strict=True, reason="tier 1 counts the back edge that installs an executor twice "
-                        "towards quickening (ceval._hot_backedge + op_ENTER_EXECUTOR)")
-
-
 @pytest.mark.parametrize("threshold", [1, None])
 @pytest.mark.parametrize("program", ["NATIVE_CALLS", "ENTRY_AT_LIMIT", "OPERATIONS"])
-def test_same_recursion_counts_as_python(tmp_path, program, threshold, request):
-    if program == "NATIVE_CALLS" and threshold == 1:
-        request.applymarker(_DOUBLE_WARMUP_TICK)
+def test_same_recursion_counts_as_python(tmp_path, program, threshold):
     source = globals()[program]
     expected, _ = _run(tmp_path, source)
     assert expected[0] == 0 and expected[1], expected

@@ -737,6 +737,10 @@ def _hot_backedge(f, target, counter, offset, n):
     finally:
         cell.value -= _HEADROOM
     if installed:
+        if info.warmup:
+            # this JUMP_BACKWARD has counted towards quickening already; the
+            # ENTER_EXECUTOR now in its place counts it again when run below
+            info.warmup -= 1
         h, arg, nxt = info.dispatch[offset // 2]
         return h(f, arg, nxt)
     return target
