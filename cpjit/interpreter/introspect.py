@@ -290,6 +290,10 @@ def _guest_caller(real):
             inlined = _inlined_jit_frames(fr, run_code)
             if inlined is not None:
                 return inlined
+        elif code is _uop_run_code():
+            inlined = _inlined_uop_frames(fr, run_code)
+            if inlined is not None:
+                return inlined
         elif not _is_cpjit(code):
             return fr
         fr = fr.f_back
@@ -300,6 +304,32 @@ def _jit_enter_code():
     """The code of the host function that runs machine code (None: the JIT is not loaded)."""
     jit = sys.modules.get("cpjit.jit")
     return None if jit is None else jit.JitCode._enter.__code__
+
+
+def _uop_run_code():
+    """The code of the reference uop interpreter's loop (None: it is not loaded)."""
+    uint = sys.modules.get("cpjit.uop_interpreter")
+    return None if uint is None else uint.run.__code__
+
+
+def _inlined_uop_frames(run, run_code):
+    """The innermost frame the reference uop interpreter pushed (``_PUSH_FRAME``) below
+    host frame ``run`` (a running ``uop_interpreter.run``), as a FrameProxy: those are
+    tier-1 frames whose ``back`` leads to the frame the trace was entered with. None
+    when the trace is in its entry frame (the rest of the walk finds that one)."""
+    state = run.f_locals.get("state")
+    entry = run.f_locals.get("frame")
+    current = getattr(state, "frame", None)
+    if current is None or current is entry:
+        return None
+    inst = run.f_locals.get("inst")
+    if inst is not None and inst.target is not None:
+        # the analysis passes drop most _SET_IPs; the running uop knows its instruction
+        current.lasti = inst.target
+    loop = run.f_back
+    while loop is not None and loop.f_code is not run_code:
+        loop = loop.f_back
+    return FrameProxy(current, loop)
 
 
 def _inlined_jit_frames(enter, run_code):
