@@ -272,8 +272,13 @@ def test_exits_are_counted_by_uop(engine):
         # Every kind's per-uop counts add up to its exits.
         for kind in ("deopt", "side", "error", "dynamic"):
             assert sum(stats["%s by uop" % kind].values()) == stats["exits"][kind], kind
-        # A megamorphic call site: the generic _CALL deopts for each Python function.
-        assert stats["deopt by uop"].get("_CALL", 0) > 250
+        # A megamorphic call site: the generic _CALL. The reference interpreter leaves
+        # each Python function to tier 1 (a deopt per call); machine code calls it
+        # natively, as tier 1 does with functions its policy leaves native.
+        if engine == "interp":
+            assert stats["deopt by uop"].get("_CALL", 0) > 250
+        else:
+            assert stats["deopt by uop"].get("_CALL", 0) == 0
 
 
 def test_per_uop_counts_are_off_unless_stats_are_on():

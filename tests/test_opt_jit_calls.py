@@ -99,13 +99,22 @@ def test_hot_calls_with_loops_only_tier1(tmp_path):
 
 HOT_CALLS_THROUGH_A_LOCAL = HOT_CALLS.replace(
     "return add(x, x) + 1", "op = add\n        return op(x, x) + 1")
+HOT_CALLS_READING_LOCALS = HOT_CALLS.replace(
+    "return add(x, x) + 1", "return add(x, x) + len(vars())")
+
+
+def test_call_through_a_local_runs_in_machine_code(tmp_path):
+    # `twice` calls through a local: unprofiled and not resolvable, so not inlined; the
+    # generic _CALL calls the Python function natively, as tier 1 would, no deopt.
+    assert "op(x, x)" in HOT_CALLS_THROUGH_A_LOCAL
+    stats = _same_as_python(tmp_path, HOT_CALLS_THROUGH_A_LOCAL, None, tier1="loops")
+    assert stats["exits"]["deopt"] == 0
 
 
 def test_deopt_two_frames_deep(tmp_path):
-    # `twice` calls through a local: unprofiled and not resolvable, the generic _CALL
-    # inside the inlined `twice` deopts there (an exit two frames deep).
-    assert "op(x, x)" in HOT_CALLS_THROUGH_A_LOCAL
-    stats = _same_as_python(tmp_path, HOT_CALLS_THROUGH_A_LOCAL, None, tier1="loops")
+    # `twice` calls vars(), which reads its caller's frame: the _CALL inside the
+    # inlined `twice` deopts there (an exit two frames deep), every iteration.
+    stats = _same_as_python(tmp_path, HOT_CALLS_READING_LOCALS, None, tier1="loops")
     assert stats["exits"]["deopt"] >= 1
 
 

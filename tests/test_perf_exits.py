@@ -1,7 +1,7 @@
 """Exits to tier 1 that cost the JIT its speed (docs/performance.md, "JIT: where the
 time goes"), counted on small programs: the assertions are on --stats counts, never on
-time. Both are strict xfails today: each names the cpjit/optimizer.py change it waits
-for, and turns into a failure (remove the marker then) once that change lands.
+time. Both were strict xfails until the changes they waited for landed (side traces
+seeded with their callers; the generic _CALL calling Python functions natively).
 """
 
 import json
@@ -105,11 +105,6 @@ POLYMORPHIC_CALL = """
 """
 
 
-@pytest.mark.xfail(strict=True, raises=TooManyExits, reason=(
-    "the site goes megamorphic in tier 1's profile, the trace gets the generic _CALL, "
-    "which deopts for every Python function: one deopt per iteration (3,984 of 4,000); "
-    "needs the projection to push such frames (or inline the callee seen at a side "
-    "trace's start) instead, cpjit/optimizer.py"))
 def test_polymorphic_python_call_does_not_deopt_every_iteration(tmp_path, stencil_table):
     stats = _jit_stats(tmp_path, POLYMORPHIC_CALL)
     _expect_fewer(stats["exits"]["deopt"], "deopts", 400)

@@ -582,7 +582,11 @@ op(_CALL, (first, second, args[oparg] -- res)) {
     PyObject *callable = first == NULL ? second : first;
     PyObject **argv = first == NULL ? args : args - 1;
     Py_ssize_t nargs = oparg + (first != NULL);
-    DEOPT_IF(Py_TYPE(callable) == &PyFunction_Type);
+    // A Python function is called natively here, as tier 1 calls the functions its
+    // policy leaves native; cpjit's own (the frame hooks installed as sys._getframe &
+    // co.) must run from tier 1, which knows the guest's frames.
+    DEOPT_IF(Py_TYPE(callable) == &PyFunction_Type &&
+             cpjit_is_own_function((PyFunctionObject *)callable));
     DEOPT_IF(cpjit_needs_tier1_call(callable, nargs));
     PyObject *kwnames = CPJIT_KWNAMES;
     CPJIT_KWNAMES = NULL;

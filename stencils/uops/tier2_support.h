@@ -186,6 +186,22 @@ cpjit_is_builtin(PyObject *callable, const char *name)
  * they would see the host interpreter's frames, so CALL leaves them to tier 1,
  * which answers them for its own frames (cpjit/interpreter/introspect.py,
  * INTERCEPTS; keep the two lists in step). */
+/* A function of cpjit itself (its __module__ is cpjit or cpjit.*). */
+static inline int
+cpjit_is_own_function(PyFunctionObject *func)
+{
+    PyObject *module = func->func_module;
+    if (module == NULL || !PyUnicode_Check(module)) {
+        return 0;
+    }
+    const char *name = PyUnicode_AsUTF8(module);
+    if (name == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    return strncmp(name, "cpjit", 5) == 0 && (name[5] == '\0' || name[5] == '.');
+}
+
 static inline int
 cpjit_needs_tier1_call(PyObject *callable, Py_ssize_t nargs)
 {
