@@ -9,6 +9,22 @@ import textwrap
 from cpjit import config
 from cpjit.interpreter import exec_code
 
+# Source of ``room()``: how many Python frames still fit on top of its caller. The
+# recursion tests compare it, at chosen points, with what python gives.
+ROOM_PROBE = '''
+def room():
+    n = 0
+    def dive():
+        nonlocal n
+        n += 1
+        dive()
+    try:
+        dive()
+    except RecursionError:
+        pass
+    return n
+'''
+
 
 def _outcome(run, src, filename):
     out = io.StringIO()

@@ -20,6 +20,7 @@ import pytest
 
 from cpjit import config
 from cpjit.interpreter import run_function
+from _interp_util import ROOM_PROBE
 
 _CLASSES = '''
 import sys
@@ -191,18 +192,7 @@ def test_recursion_limit_depth_through_operations(name, policy):
     assert got == expected
 
 
-_ROOM = _CLASSES + '''
-def room():
-    n = 0
-    def dive():
-        nonlocal n
-        n += 1
-        dive()
-    try:
-        dive()
-    except RecursionError:
-        pass
-    return n
+_ROOM = _CLASSES + ROOM_PROBE + '''
 seen = []
 def deep(n):
     seen.append(room())

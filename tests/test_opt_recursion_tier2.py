@@ -17,24 +17,14 @@ import textwrap
 
 import pytest
 
+from _interp_util import ROOM_PROBE
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 ROOM = """
 import sys
 sys.setrecursionlimit(160)
-
-def room():
-    n = 0
-    def dive():
-        nonlocal n
-        n += 1
-        dive()
-    try:
-        dive()
-    except RecursionError:
-        pass
-    return n
-
+""" + ROOM_PROBE + """
 seen = []
 
 def cb(*args):
