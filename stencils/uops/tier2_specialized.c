@@ -39,16 +39,8 @@ op(_GUARD_NOS_DICT, (nos, unused -- nos, unused)) {
 // ---- subscripts ------------------------------------------------------------------
 
 op(_BINARY_SUBSCR_LIST_INT, (list, sub -- res)) {
-    Py_ssize_t index = PyNumber_AsSsize_t(sub, PyExc_IndexError);
-    if (index == -1 && PyErr_Occurred()) {
-        ERROR_NO_POP();
-    }
-    Py_ssize_t size = PyList_GET_SIZE(list);
+    Py_ssize_t index = cpjit_sequence_index(list, sub, "list index out of range");
     if (index < 0) {
-        index += size;
-    }
-    if (index < 0 || index >= size) {
-        PyErr_SetString(PyExc_IndexError, "list index out of range");
         ERROR_NO_POP();
     }
     res = Py_NewRef(PyList_GET_ITEM(list, index));
@@ -56,16 +48,8 @@ op(_BINARY_SUBSCR_LIST_INT, (list, sub -- res)) {
 }
 
 op(_BINARY_SUBSCR_TUPLE_INT, (tuple, sub -- res)) {
-    Py_ssize_t index = PyNumber_AsSsize_t(sub, PyExc_IndexError);
-    if (index == -1 && PyErr_Occurred()) {
-        ERROR_NO_POP();
-    }
-    Py_ssize_t size = PyTuple_GET_SIZE(tuple);
+    Py_ssize_t index = cpjit_sequence_index(tuple, sub, "tuple index out of range");
     if (index < 0) {
-        index += size;
-    }
-    if (index < 0 || index >= size) {
-        PyErr_SetString(PyExc_IndexError, "tuple index out of range");
         ERROR_NO_POP();
     }
     res = Py_NewRef(PyTuple_GET_ITEM(tuple, index));
@@ -86,16 +70,8 @@ op(_BINARY_SUBSCR_DICT, (dict, sub -- res)) {
 }
 
 op(_STORE_SUBSCR_LIST_INT, (value, list, sub --)) {
-    Py_ssize_t index = PyNumber_AsSsize_t(sub, PyExc_IndexError);
-    if (index == -1 && PyErr_Occurred()) {
-        ERROR_NO_POP();
-    }
-    Py_ssize_t size = PyList_GET_SIZE(list);
+    Py_ssize_t index = cpjit_sequence_index(list, sub, "list assignment index out of range");
     if (index < 0) {
-        index += size;
-    }
-    if (index < 0 || index >= size) {
-        PyErr_SetString(PyExc_IndexError, "list assignment index out of range");
         ERROR_NO_POP();
     }
     PyObject *old = PyList_GET_ITEM(list, index);

@@ -186,6 +186,27 @@ cpjit_is_builtin(PyObject *callable, const char *name)
  * they would see the host interpreter's frames, so CALL leaves them to tier 1,
  * which answers them for its own frames (cpjit/interpreter/introspect.py,
  * INTERCEPTS; keep the two lists in step). */
+/* The index `sub` names in list or tuple `seq` (negative: from the end), as 3.11's
+ * list/tuple subscripts compute it; -1 with the error set (the conversion's, or
+ * IndexError(message) when out of range). The size is read after the conversion. */
+static inline Py_ssize_t
+cpjit_sequence_index(PyObject *seq, PyObject *sub, const char *message)
+{
+    Py_ssize_t index = PyNumber_AsSsize_t(sub, PyExc_IndexError);
+    if (index == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    Py_ssize_t size = Py_SIZE(seq);
+    if (index < 0) {
+        index += size;
+    }
+    if (index < 0 || index >= size) {
+        PyErr_SetString(PyExc_IndexError, message);
+        return -1;
+    }
+    return index;
+}
+
 /* A function of cpjit itself (its __module__ is cpjit or cpjit.*). */
 static inline int
 cpjit_is_own_function(PyFunctionObject *func)
