@@ -115,19 +115,7 @@ op(_INIT_CALL_PY_EXACT_ARGS, (first, second, args[oparg] --)) {
         // Nothing moved yet: the call is left to tier 1 (which reports the error).
         DEOPT_IF(1);
     }
-    callee_frame->previous = NULL;
-    callee_frame->f_code = Py_NewRef((PyObject *)code);
-    callee_frame->f_func = callee;                       // the stack's reference
-    callee_frame->f_globals = Py_NewRef(((PyFunctionObject *)callee)->func_globals);
-    callee_frame->f_builtins = Py_NewRef(((PyFunctionObject *)callee)->func_builtins);
-    callee_frame->f_locals = NULL;
-    callee_frame->instr_offset = 0;
-    callee_frame->stacktop = 0;
-    callee_frame->nlocalsplus = nlocalsplus;
-    callee_frame->stack_capacity = capacity;
-    callee_frame->owns_refs = 1;
-    callee_frame->caller_lasti = 0;
-    callee_frame->caller_ip = 0;
+    cpjit_init_callee_frame(callee_frame, (PyFunctionObject *)callee, nlocalsplus, capacity);
     for (int i = 0; i < argc; i++) {
         callee_frame->localsplus[i] = argv[i];
     }
@@ -236,19 +224,7 @@ op(_INIT_CALL_PY_GENERAL, (first, second, args[oparg] --)) {
         }
     }
     CPJIT_KWNAMES = NULL;
-    callee_frame->previous = NULL;
-    callee_frame->f_code = Py_NewRef((PyObject *)code);
-    callee_frame->f_func = callee;                       // the stack's reference
-    callee_frame->f_globals = Py_NewRef(func->func_globals);
-    callee_frame->f_builtins = Py_NewRef(func->func_builtins);
-    callee_frame->f_locals = NULL;
-    callee_frame->instr_offset = 0;
-    callee_frame->stacktop = 0;
-    callee_frame->nlocalsplus = nlocalsplus;
-    callee_frame->stack_capacity = capacity;
-    callee_frame->owns_refs = 1;
-    callee_frame->caller_lasti = 0;
-    callee_frame->caller_ip = 0;
+    cpjit_init_callee_frame(callee_frame, func, nlocalsplus, capacity);
     (*(_cpjit_frame **)&state->reserved[1]) = callee_frame;
 }
 

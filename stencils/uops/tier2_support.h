@@ -207,6 +207,27 @@ cpjit_sequence_index(PyObject *seq, PyObject *sub, const char *message)
     return index;
 }
 
+/* The header of a frame _INIT_CALL_PY_* made for `func` (its slots are the caller's
+ * to fill): f_func takes the stack's reference to the callable, the rest new ones. */
+static inline void
+cpjit_init_callee_frame(_cpjit_frame *callee_frame, PyFunctionObject *func,
+                        int64_t nlocalsplus, int64_t capacity)
+{
+    callee_frame->previous = NULL;
+    callee_frame->f_code = Py_NewRef(func->func_code);
+    callee_frame->f_func = (PyObject *)func;
+    callee_frame->f_globals = Py_NewRef(func->func_globals);
+    callee_frame->f_builtins = Py_NewRef(func->func_builtins);
+    callee_frame->f_locals = NULL;
+    callee_frame->instr_offset = 0;
+    callee_frame->stacktop = 0;
+    callee_frame->nlocalsplus = nlocalsplus;
+    callee_frame->stack_capacity = capacity;
+    callee_frame->owns_refs = 1;
+    callee_frame->caller_lasti = 0;
+    callee_frame->caller_ip = 0;
+}
+
 /* A function of cpjit itself (its __module__ is cpjit or cpjit.*). */
 static inline int
 cpjit_is_own_function(PyFunctionObject *func)
