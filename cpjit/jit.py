@@ -553,7 +553,8 @@ class JitCode:
         if cell is None and entry is not None:
             cell = getattr(entry, "rcell", None)
             if cell is not None:
-                debt = _native_recursion_debt() + _frames_between(frame, entry)
+                from cpjit.interpreter.frame import frames_above
+                debt = _native_recursion_debt() + frames_above(frame, entry)
         return self._enter(frame.localsplus, frame.stack, code, frame.func, frame.globals,
                            frame.builtins, frame.locals, _NULL_SENTINEL[0] if _NULL_SENTINEL
                            else _default_null(),
@@ -803,15 +804,6 @@ def _debt_codes():
         except (ImportError, AttributeError):
             _DEBT_CODES.extend((None, None, 0, sys._getframe))
     return _DEBT_CODES
-
-
-def _frames_between(frame, entry):
-    """How many frames `frame` lies above `entry` (its back chain), 0 if not above it."""
-    n = 0
-    while frame is not None and frame is not entry:
-        frame = frame.back
-        n += 1
-    return n if frame is entry else 0
 
 
 def _native_recursion_debt():

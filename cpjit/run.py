@@ -391,13 +391,17 @@ def run_file(inv, exec_code):
     loader_class = (importlib.machinery.SourcelessFileLoader if is_pyc
                     else importlib.machinery.SourceFileLoader)
     d["__loader__"] = loader_class("__main__", abspath)
+    if is_pyc:
+        import marshal
+        return run_as_main(exec_code, lambda: marshal.loads(data[16:]), d)
+    return run_as_main(exec_code, lambda: compile_main(data, abspath), d)
+
+
+def run_as_main(exec_code, make_code, d):
+    """Make the program's code (``make_code()``: compiling may raise SyntaxError) and run
+    it in ``__main__``'s dict ``d``; the exit status, as ``pymain_run_file`` ends."""
     try:
-        if is_pyc:
-            import marshal
-            code = marshal.loads(data[16:])
-        else:
-            code = compile_main(data, abspath)
-        run_code(exec_code, code, d)
+        run_code(exec_code, make_code(), d)
     except _SystemExit:
         raise  # handle_system_exit runs before __file__ is removed
     except _BaseException as exc:
@@ -469,17 +473,7 @@ def run_stdin(inv, exec_code):
     d["__file__"] = "<stdin>"
     d["__cached__"] = None
     source = sys.stdin.buffer.read()
-    try:
-        code = compile_main(source, "<stdin>")
-        run_code(exec_code, code, d)
-    except _SystemExit:
-        raise
-    except _BaseException as exc:
-        error = exc
-    else:
-        _forget_file(d)
-        return 0
-    return finish_with_exception(error, d)
+    return run_as_main(exec_code, lambda: compile_main(source, "<stdin>"), d)
 
 
 def _run_with_runpy(modname, alter_argv, exec_code):

@@ -1656,7 +1656,8 @@ class InterpEngine:
                     current = stitched
                     continue
                 if _exit_is_hot(exit):
-                    side = optimizer.side_exit_optimize(exit, f, _frames_above(f, run_entry))
+                    from cpjit.interpreter.frame import frames_above
+                    side = optimizer.side_exit_optimize(exit, f, frames_above(f, run_entry))
                     if side is not None:
                         current = side
                         continue
@@ -1701,13 +1702,6 @@ def _tick_entered_back_edge(f, offset):
         _warmup_tick(f.info)
 
 
-def _frames_above(f, entry):
-    """How many frames ``f`` is above ``entry`` (0 if ``entry`` is not below it)."""
-    n = 0
-    while f is not entry and f is not None:
-        f = f.back
-        n += 1
-    return n if f is entry else 0
 
 
 _EXIT_KIND_OF_STUB = {"_EXIT_TRACE": "side", "_DEOPT": "deopt", "_DYNAMIC_EXIT": "dynamic",

@@ -72,6 +72,17 @@ class Frame:
         return "<tier-1 frame of %s at offset %d>" % (self.code.co_qualname, self.lasti)
 
 
+def frames_above(frame, entry):
+    """How many frames ``frame`` lies above ``entry`` on its ``back`` chain (0 when
+    ``entry`` is not below it): frames an executor's exits rebuilt above the frame it was
+    entered with, which count against the recursion limit."""
+    n = 0
+    while frame is not entry and frame is not None:
+        frame = frame.back
+        n += 1
+    return n if frame is entry else 0
+
+
 class ExitWithError(Exception):
     """Raised by an executor whose error exit happened in an inlined frame.
 

@@ -46,41 +46,34 @@ _real_gettrace = sys.gettrace
 _real_getprofile = sys.getprofile
 
 
-def _profile_filter(hook):
-    def cpjit_profile_filter(frame, event, arg):
+def _guest_filter(hook):
+    """The trace or profile function installed for the guest's ``hook``: it never
+    sees cpjit's own frames (the same filter serves both events' kinds)."""
+    def cpjit_hook_filter(frame, event, arg):
         if _is_host(frame):
             return None
         return hook(frame, event, arg)
-    cpjit_profile_filter.guest_hook = hook
-    return cpjit_profile_filter
+    cpjit_hook_filter.guest_hook = hook
+    return cpjit_hook_filter
 
 
-def _trace_filter(hook):
-    def cpjit_trace_filter(frame, event, arg):
-        if _is_host(frame):
-            return None
-        return hook(frame, event, arg)
-    cpjit_trace_filter.guest_hook = hook
-    return cpjit_trace_filter
-
-
-_FILTER_CODES = (_profile_filter(None).__code__, _trace_filter(None).__code__)
+_FILTER_CODE = _guest_filter(None).__code__
 
 
 def _unwrapped(hook):
-    if getattr(hook, "__code__", None) in _FILTER_CODES:
+    if getattr(hook, "__code__", None) is _FILTER_CODE:
         return hook.guest_hook
     return hook
 
 
 def guest_settrace(function):
     """``sys.settrace``: the guest's trace function never sees cpjit's frames."""
-    _real_settrace(None if function is None else _trace_filter(function))
+    _real_settrace(None if function is None else _guest_filter(function))
 
 
 def guest_setprofile(function):
     """``sys.setprofile``: the guest's profile function never sees cpjit's frames."""
-    _real_setprofile(None if function is None else _profile_filter(function))
+    _real_setprofile(None if function is None else _guest_filter(function))
 
 
 def guest_gettrace():
