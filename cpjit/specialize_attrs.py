@@ -294,19 +294,14 @@ def objlayout_instance_dict(owner):
     return None
 
 
-def _checked_instance_dict(owner, name, index):
-    """The instance dict when the type's shared keys hold ``name`` at ``index`` (the
-    stencils' check), else None (the uop deopts)."""
-    if shared_keys_index(type(owner), name) != index:
-        return None
-    return objlayout_instance_dict(owner)
-
-
 @uop("_LOAD_ATTR_INSTANCE_VALUE", HAS_DEOPT, pops=1)
 def _load_attr_instance_value(f, inst, st):
     s = f.stack
+    owner = s[-1]
     name = f.code.co_names[inst.oparg]
-    d = _checked_instance_dict(s[-1], name, inst.operand)
+    if shared_keys_index(type(owner), name) != inst.operand:
+        return inst.jump_target
+    d = objlayout_instance_dict(owner)
     if d is None or name not in d:
         return inst.jump_target
     s[-1] = d[name]
@@ -315,8 +310,11 @@ def _load_attr_instance_value(f, inst, st):
 @uop("_STORE_ATTR_INSTANCE_VALUE", HAS_DEOPT, pops=2)
 def _store_attr_instance_value(f, inst, st):
     s = f.stack
+    owner = s[-1]
     name = f.code.co_names[inst.oparg]
-    d = _checked_instance_dict(s[-1], name, inst.operand)
+    if shared_keys_index(type(owner), name) != inst.operand:
+        return inst.jump_target
+    d = objlayout_instance_dict(owner)
     if d is None:
         return inst.jump_target
     d[name] = s[-2]
