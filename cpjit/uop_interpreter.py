@@ -78,6 +78,16 @@ class _PrivateNull:
     pass
 
 
+def _frames_above_unavailable(f, entry):
+    return 0
+
+
+try:     # bound here, not imported at the exit: this runs at the recursion limit
+    from cpjit.interpreter.frame import frames_above as _frames_above
+except ImportError:     # tier 1 not importable: no tier-1 frames to count
+    _frames_above = _frames_above_unavailable
+
+
 NULL = _null()
 
 # ---------------------------------------------------------------- trace bookkeeping
@@ -1656,8 +1666,7 @@ class InterpEngine:
                     current = stitched
                     continue
                 if _exit_is_hot(exit):
-                    from cpjit.interpreter.frame import frames_above
-                    side = optimizer.side_exit_optimize(exit, f, frames_above(f, run_entry))
+                    side = optimizer.side_exit_optimize(exit, f, _frames_above(f, run_entry))
                     if side is not None:
                         current = side
                         continue
