@@ -294,6 +294,9 @@ def objlayout_instance_dict(owner):
     return None
 
 
+# The two instance-value bodies are written out on purpose: a shared helper would put
+# one more host frame under their dict lookups, and guest code reached from there (a
+# key's __eq__) would hit the recursion limit one level early (corpus 73).
 @uop("_LOAD_ATTR_INSTANCE_VALUE", HAS_DEOPT, pops=1)
 def _load_attr_instance_value(f, inst, st):
     s = f.stack
