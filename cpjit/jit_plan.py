@@ -75,6 +75,7 @@ _FAR = 1 << 40   # a value that fits no imm32, used to classify relaxation forms
 # Where a GOT load's value comes from: a str names a field of the UopInstruction,
 # an int is a constant (an external symbol's address), _EXECUTOR the executor.
 _EXECUTOR = None
+_NOT_BUILT = object()
 
 
 class NoPlan(Exception):
@@ -141,8 +142,9 @@ class StencilPlan:
     """Everything about one stencil that does not depend on the trace."""
 
     __slots__ = ("stencil", "code", "holes", "data_holes", "code_size", "data_size",
-                 "data_alignment", "near", "far", "data_static", "data_xor", "data_groups",
-                 "jumps", "got_static", "load_fields", "uses_executor", "index_fields")
+                 "data_alignment", "near", "data_static", "data_xor", "data_groups",
+                 "jumps", "got_static", "load_fields", "uses_executor", "index_fields",
+                 "_far")
 
     def __init__(self, stencil):
         self.stencil = stencil
@@ -160,8 +162,7 @@ class StencilPlan:
         # placement where some are out of rel32 reach and take a GOT slot.
         got_keys = set()
         self.near, dynamic = self._code_variant(got_keys, far=False)
-        far, _ = self._code_variant(set(), far=True)
-        self.far = None if far[3] == self.near[3] else far
+        self._far = _NOT_BUILT     # built when a placement first needs it (rarely)
         data = _Lanes(stencil.data)
         for hole in stencil.data_holes:
             self._plan_data_hole(hole, data)
@@ -175,6 +176,18 @@ class StencilPlan:
         self.load_fields = tuple(hole[2] for hole in loads if hole[2].__class__ is str)
         self.uses_executor = any(hole[2] is _EXECUTOR for hole in loads)
 
+    @property
+    def far(self):
+        """The code variant for placements out of reach of some external: None when
+        it is the near one (or could not be planned: the reference renders then)."""
+        if self._far is _NOT_BUILT:
+            try:
+                far, _ = self._code_variant(set(), far=True)
+            except NoPlan:
+                far = None
+            self._far = None if far is None or far[3] == self.near[3] else far
+        return self._far
+
     def _code_variant(self, got_keys, far):
         """(static integer, xor mask, lane groups, loads) of the code, and the
         dynamic holes.  loads, in hole order (the order GOT slots are handed out):
@@ -182,21 +195,21 @@ class StencilPlan:
         direct_start, direct_prefix, addend)."""
         code = _Lanes(self.code)
         patched_code = bytearray(self.code)   # opcode rewrites of relaxed GOT loads
+        rewritten = set()                     # ... at these offsets
         dynamic = []
         for hole in self.holes:
-            self._plan_code_hole(hole, code, patched_code, dynamic, got_keys, far)
+            self._plan_code_hole(hole, code, patched_code, rewritten, dynamic, got_keys, far)
         # opcode bytes rewritten by relaxations (outside every lane's field)
-        for offset, (before, after) in enumerate(zip(self.code, patched_code)):
-            if before != after:
-                if any(start <= offset < end for start, end in code.fields):
-                    raise NoPlan("a rewrite inside a lane")
-                code.bytes[offset] = after
+        for offset in sorted(rewritten):
+            if any(start <= offset < end for start, end in code.fields):
+                raise NoPlan("a rewrite inside a lane")
+            code.bytes[offset] = patched_code[offset]
         static, xor, groups = code.finish()
         loads = tuple(hole[1:] for hole in dynamic if hole[0] == GOT_LOAD)
         return (static, xor, groups, loads), dynamic
 
     # ---- code holes -----------------------------------------------------------------
-    def _plan_code_hole(self, hole, code, patched, dynamic, got_keys, far):
+    def _plan_code_hole(self, hole, code, patched, rewritten_at, dynamic, got_keys, far):
         kind, value, offset, addend = hole.kind, hole.value.name, hole.offset, hole.addend
         if kind in _PC_KINDS:
             if hole.symbol and value == "ZERO":
@@ -242,7 +255,7 @@ class StencilPlan:
             if how == "imm32":
                 if far_form is None or far_form[1] != rewritten:
                     raise NoPlan("imm32 that depends on the placement")
-                _copy_changes(patched, self.code, rewritten, len(rewritten))
+                _copy_changes(patched, rewritten_at, self.code, rewritten, len(rewritten), offset)
             else:
                 if far_form is not None:
                     raise NoPlan("direct form out of range")
@@ -252,7 +265,7 @@ class StencilPlan:
                                     None, start, bytes(rewritten[start:offset]), addend))
                     return
                 # field = S + A - P, P = stencil address + offset
-                _copy_changes(patched, self.code, rewritten, offset)
+                _copy_changes(patched, rewritten_at, self.code, rewritten, offset, offset)
                 code.add(offset, symbol + addend - offset, AT_NEG, _SIGNED32)
             return
         if hole.symbol:
@@ -308,18 +321,59 @@ class StencilPlan:
             raise NoPlan("data hole %s %s" % (kind, value))
 
 
-def _copy_changes(target, original, rewritten, limit):
-    """Copy into `target` the bytes before `limit` that `rewritten` changed."""
-    for index in range(limit):
+# A relaxation rewrites only the bytes of the instruction holding the field (at
+# most 15 before it, x86's longest instruction) and the field: the byte-by-byte
+# comparisons below look there once memcmp has seen the rest is unchanged.
+_WINDOW_BEFORE, _WINDOW_AFTER = 16, 8
+
+
+def _changed_span(original, rewritten, near=None):
+    """(lo, hi): `rewritten` equals `original` outside [lo, hi).  `near`: the field
+    offset a relaxation rewrote around (a small span), None: anywhere."""
+    size = len(original)
+    if near is not None:
+        lo, hi = max(0, near - _WINDOW_BEFORE), min(size, near + _WINDOW_AFTER)
+        if original[:lo] == rewritten[:lo] and original[hi:] == rewritten[hi:]:
+            return lo, hi
+        return 0, size
+    # the first and last differing bytes, found by halving with memcmp
+    if original == rewritten:
+        return 0, 0
+    lo, hi = 0, size
+    while hi - lo > 32:
+        middle = (lo + hi) // 2
+        if original[lo:middle] == rewritten[lo:middle]:
+            lo = middle
+        else:
+            hi = middle
+    first = lo
+    lo, hi = first, size
+    while hi - lo > 32:
+        middle = (lo + hi) // 2
+        if original[middle:hi] == rewritten[middle:hi]:
+            hi = middle
+        else:
+            lo = middle
+    return first, hi
+
+
+def _copy_changes(target, changed, original, rewritten, limit, field):
+    """Copy into `target` the bytes before `limit` that `rewritten` changed (by
+    relaxing the hole at `field`), adding their offsets to the set `changed`."""
+    lo, hi = _changed_span(original, rewritten, near=field)
+    for index in range(lo, min(hi, limit)):
         if original[index] != rewritten[index]:
             if target[index] not in (original[index], rewritten[index]):
                 raise NoPlan("two relaxations rewrite one byte")
             target[index] = rewritten[index]
+            changed.add(index)
 
 
 def _first_changed(original, rewritten, limit=None):
     """Offset of the first byte `rewritten` changed before `limit` (the field)."""
-    for index, (a, b) in enumerate(zip(original, rewritten)):
+    lo, hi = _changed_span(original, rewritten, near=limit)
+    for index in range(lo, hi):
+        a, b = original[index], rewritten[index]
         if a != b:
             return index if limit is None or index < limit else limit
     return limit if limit is not None else len(original)

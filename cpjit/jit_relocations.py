@@ -24,6 +24,8 @@ import dataclasses
 import functools
 import struct
 
+from cpjit import jit_plan_bounds_cache
+
 INT32_MIN = -(1 << 31)
 INT32_MAX = (1 << 31) - 1
 UINT32_MAX = (1 << 32) - 1
@@ -130,11 +132,23 @@ def relaxes(buffer, offset, kind, S, A, P, instruction=None):
 @functools.lru_cache(maxsize=4096)
 def instruction_starts(code):
     """Start offsets of the instructions of `code` (a linear sweep with capstone, exact
-    for compiler output, which has no data in .text); None without capstone."""
-    try:
-        import capstone
-    except ImportError:
-        return None
+    for compiler output, which has no data in .text), then its length; None without
+    capstone or when the sweep fails.  Sweeps are remembered on disk
+    (cpjit.jit_plan_bounds_cache): a process whose stencils were all swept before
+    does not import capstone."""
+    starts = jit_plan_bounds_cache.lookup(code)
+    if starts is jit_plan_bounds_cache.MISSING:
+        try:
+            starts = _sweep(code)
+        except ImportError:
+            return None
+        jit_plan_bounds_cache.store(code, starts)
+    return starts
+
+
+def _sweep(code):
+    """instruction_starts with capstone (ImportError without it)."""
+    import capstone
     md = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
     starts, end = [], 0
     for address, size, _, _ in md.disasm_lite(code, 0):
