@@ -232,6 +232,79 @@ class Ctx:
         return self.swallow
 
 
+def fold(v):
+    """Any number -> a small int, deterministically (NaN hashes by identity)."""
+    if v != v:
+        return 7
+    return hash(v) % M
+
+
+class Noisy:
+    __slots__ = ("v",)
+
+    def __init__(self, v):
+        self.v = v
+
+    def __del__(self):
+        print("del", self.v)
+
+
+def closing_gen(k):
+    try:
+        for j in range(k):
+            yield j
+    finally:
+        print("gen closed", k)
+
+
+def raise_at(i, k):
+    if i == k:
+        raise KeyError(i)
+    return i
+
+
+def catch_inside(i, k):
+    try:
+        return raise_at(i, k) + 1
+    except KeyError:
+        print("caught inside", i)
+        return -1
+    finally:
+        if i % 16 == 0:
+            print("finally inside", i)
+
+
+def finally_inside(i, k):
+    try:
+        return raise_at(i, k)
+    finally:
+        if i == k:
+            print("finally on the way out", i)
+
+
+class Callable:
+    def __call__(self, v):
+        return v + 1
+
+    @classmethod
+    def cm(cls, v):
+        return v * 2
+
+    @staticmethod
+    def sm(v):
+        return v * 3
+
+
+class SubCallable(Callable):
+    def up(self, v):
+        return super().__call__(v) + 1
+
+
+class Doubler:
+    def __setattr__(self, name, value):
+        object.__setattr__(self, name, value * 2)
+
+
 def rebind_f_exact(kind):
     global f_exact
     if kind == 0:
@@ -668,13 +741,140 @@ def st_next(rng, n):
     return Stmt(("it = iter(range(4))", "gi = gen(%d)" % rng.randrange(1, n)), body, "next")
 
 
+_OPERANDS = ["i", "x", "fx", "big", "flag", "acc", "0", "1", "-1", "2", "7", "(2 ** 30 - 1)",
+             "(2 ** 30)", "(-2 ** 30)", "(2 ** 62)", "(2 ** 63 - 1)", "0.5", "-0.0", "1e308",
+             "2.5", "True", "(i - 20)", "(i % 3)", "(i * 0.25)"]
+_BINOPS = ["+", "-", "*", "//", "%", "&", "|", "^", "<", "<=", "==", "!=", ">", ">=",
+           "+", "-", "*"]
+
+
+def random_expression(rng, depth=0):
+    """A random arithmetic expression over the loop's numbers (any of them may change
+    type mid-loop); it may raise (ZeroDivisionError, TypeError, OverflowError)."""
+    if depth >= 3 or rng.random() < 0.3:
+        return rng.choice(_OPERANDS)
+    roll = rng.random()
+    if roll < 0.1:
+        return "(%s%s)" % (rng.choice(["-", "~", "not ", "+"]), random_expression(rng, depth + 1))
+    if roll < 0.15:
+        return "(%s ** (i %% 3))" % random_expression(rng, depth + 1)
+    if roll < 0.2:
+        return "(%s << (i %% 40))" % random_expression(rng, depth + 1)
+    if roll < 0.25:
+        return "(%s >> 3)" % random_expression(rng, depth + 1)
+    if roll < 0.3:
+        return "(%s if %s else %s)" % tuple(random_expression(rng, depth + 1) for _ in "abc")
+    return "(%s %s %s)" % (random_expression(rng, depth + 1), rng.choice(_BINOPS),
+                           random_expression(rng, depth + 1))
+
+
+def st_expr(rng, n):
+    expr = random_expression(rng)
+    body = ("try:", "    ev = %s" % expr, "    acc = (acc + fold(ev)) % M",
+            "except (ArithmeticError, TypeError, ValueError) as e:",
+            "    acc += 1",
+            "    if i %% %d == 0:" % rng.choice([5, 17, 40]),
+            "        print('expr', i, type(e).__name__, e)")
+    if rng.random() < 0.3:
+        body += ("if i %% %d == 1:" % rng.choice([9, 33]), "    print('ev', ev)")
+        body = ("ev = None",) + body
+    if rng.random() < 0.5:
+        body += ("x = ev if isinstance(ev, (int, float)) and abs(ev) < 1e6 else x",)
+    return Stmt((), body, "expr")
+
+
+def st_descriptor(rng, n):
+    k = _k(rng, n)
+    body = rng.choice([
+        ("acc += po.val", "if i == %d:" % k, "    PropHost.val = property(lambda self: 42)",
+         "if i == %d:" % (k + 7), "    del PropHost.val"),
+        ("acc += po.val", "po.val = i", "if i == %d:" % k, "    po.__dict__ = {'val': 1000}"),
+        ("if i == %d:" % k, "    po = Doubler()", "po.val = i", "acc += po.val"),
+        ("if i == %d:" % k, "    PropHost.get = staticmethod(lambda: 5)",
+         "acc += po.get()"),
+    ])
+    setup = ("class PropHost:", "    def __init__(self):", "        self.val = 1",
+             "    def get(self):", "        return self.val", "po = PropHost()")
+    return Stmt(setup, body, "descriptor")
+
+
+def st_callables(rng, n):
+    k = _k(rng, n)
+    body = rng.choice([
+        ("acc += cobj(i) + Callable.cm(i) + cobj.sm(i)",), ("acc += cobj.up(i)",),
+        ("acc += part(i)",), ("ap(i)", "acc += _real_len(aplist) % 5"),
+        ("acc += SubCallable.cm(i) + SubCallable().up(1)",),
+        ("if i == %d:" % k, "    f_kw.__kwdefaults__ = {'key': 100}",
+         "if i == %d:" % (k + 5), "    f_kw.__kwdefaults__ = None", "acc += f_kw(i)"),
+        ("if i == %d:" % k, "    f_defaults.__defaults__ = None", "acc += f_defaults(i)"),
+        ("acc += catch_inside(i, %d)" % k,), ("acc += finally_inside(i, %d)" % k,),
+        ("acc += f_exact(i)" if rng.random() < 0.5 else "acc += f_exact(i, 1, 2)",),
+        ("acc += f_kw(i, key=1, other=2) if i == %d else 0" % k,),
+    ])
+    setup = ("cobj = SubCallable()", "part = __import__('functools').partial(f_exact, 5)",
+             "aplist = []", "ap = aplist.append")
+    return Stmt(setup, body, "callables")
+
+
+def st_lifetimes(rng, n):
+    body = rng.choice([
+        ("nz = Noisy(i) if i % 9 == 0 else None",),
+        ("acc += _real_len([Noisy(-i)]) if i % 13 == 0 else 0",),
+        ("for v in closing_gen(i % 5):", "    if v == 2:", "        break", "    acc += v"),
+        ("cg = closing_gen(3)", "acc += next(cg)", "if i % 11 == 0:", "    del cg"),
+        ("try:", "    nz = Noisy(i)", "    acc += 10 // (i % 4)",
+         "except ZeroDivisionError:", "    nz = None"),
+    ])
+    return Stmt(("nz = None", "cg = None"), body, "lifetimes")
+
+
+def st_sequences(rng, n):
+    k = _k(rng, n)
+    body = rng.choice([
+        ("acc += lst[-(i % 3) - 1]",), ("acc += lst[i % 2 == 0] + t[True]",),
+        ("if i == %d:" % k, "    acc += lst[2 ** 64]"),
+        ("if i == %d:" % k, "    acc += t[-2 ** 70]"),
+        ("if i == %d:" % k, "    acc += d[[1]]"),
+        ("pair = lst[:2] if i != %d else lst[:3]" % k, "a2, b2 = pair", "acc += a2 * b2"),
+        ("pair = t[:2] if i != %d else t[:1]" % k, "a2, b2 = pair", "acc += a2 - b2"),
+        ("if i == %d:" % k, "    lst[10] = 1"),
+        ("if i == %d:" % k, "    acc += len(5)"),
+        ("acc += isinstance(x, (str, float)) + isinstance(i, int | None)",),
+        ("if i == %d:" % k, "    acc += isinstance(i, 5)"),
+        ("if i == %d:" % k, "    lst.append()"),
+        ("for r in range(2 ** 63 - 2, 2 ** 63 + 1):", "    acc += r % 7"),
+        ("for r in range(i % 4, -3, -2):", "    acc += r"),
+        ("for r in range(-2 ** 62 - 1, -2 ** 62 + 1):", "    acc += r % 5"),
+        ("for v in grow:", "    if _real_len(grow) < 12:", "        grow.append(v + 1)",
+         "    acc += v", "del grow[3:]"),
+        ("s2 = chr(200 + i % 60)", "acc += (s2 < 'é') + (s2 == s[-1:]) + ('ß' != s2)"),
+    ])
+    return Stmt(("grow = [1, 2, 3]",), body, "sequences")
+
+
+def st_chain(rng, n):
+    k = _k(rng, n)
+    body = rng.choice([
+        ("try:", "    try:", "        acc += 10 // (i - %d)" % k,
+         "    except ZeroDivisionError as e:", "        raise ValueError('bad %d' % i) from e",
+         "except ValueError:", "    traceback.print_exc()"),
+        ("try:", "    try:", "        acc += lst[i]", "    except IndexError:",
+         "        acc += {}[i]", "except KeyError:",
+         "    traceback.print_exc() if i == 3 else None"),
+        ("try:", "    if i == %d:" % k, "        raise RuntimeError('in loop')", "finally:",
+         "    acc += 1"),
+    ])
+    return Stmt((), body, "chain")
+
+
 TEMPLATES = [
     (st_arith, 6), (st_type_change, 4), (st_float, 2), (st_big, 2), (st_str, 3),
     (st_bool, 1), (st_call, 6), (st_method, 4), (st_attr_store, 3), (st_class_rebind, 2),
     (st_globals, 3), (st_subscript, 4), (st_try, 4), (st_raise_unguarded, 1),
-    (st_nested, 2), (st_control, 2), (st_gen, 2), (st_print, 1), (st_misc, 2),
+    (st_nested, 2), (st_control, 3), (st_gen, 2), (st_print, 1), (st_misc, 2),
     (st_dunder, 2), (st_subclass, 2), (st_rebind_func, 2), (st_locals, 2), (st_with, 2),
-    (st_float_edge, 2), (st_next, 1),
+    (st_float_edge, 2), (st_next, 1), (st_expr, 6), (st_descriptor, 2), (st_callables, 3),
+    (st_lifetimes, 2), (st_sequences, 4), (st_chain, 1),
 ]
 _WEIGHTS = [w for _, w in TEMPLATES]
 

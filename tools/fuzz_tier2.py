@@ -19,6 +19,7 @@ TESTS = Path(__file__).resolve().parent.parent / "tests"
 sys.path.insert(0, str(TESTS))
 
 import fuzz_programs  # noqa: E402
+import test_differential  # noqa: E402
 from test_differential import MODES, mismatch_report, run_cpjit, run_python  # noqa: E402
 
 DEFAULT_MODES = ("tier2-jit", "tier2-interp", "tier2-jit-traced", "tier2-interp-traced")
@@ -95,12 +96,15 @@ def main(argv=None):
                         help="comma-separated modes of tests/test_differential.py")
     parser.add_argument("--save", help="directory for the minimal repros")
     parser.add_argument("--no-minimise", action="store_true")
+    parser.add_argument("--timeout", type=int, default=test_differential.TIMEOUT_S,
+                        help="seconds before a run counts as hung (default %(default)s)")
     parser.add_argument("--print", dest="print_seed", type=int,
                         help="print the program of this seed and exit")
     args = parser.parse_args(argv)
     if args.print_seed is not None:
         sys.stdout.write(fuzz_programs.generate(args.print_seed).source())
         return 0
+    test_differential.TIMEOUT_S = args.timeout
     modes = args.modes.split(",")
     unknown = [m for m in modes if m not in MODES]
     if unknown:
