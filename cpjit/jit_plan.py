@@ -44,7 +44,7 @@ from cpjit._hostbuiltins import *  # noqa: F401,F403  (cpjit keeps the original 
 
 import struct
 
-from cpjit import jit_memory
+from cpjit import jit_memory, jit_plan_cache
 from cpjit.jit_relocations import (
     GOT_SLOT_SIZE, SUPPORTED_KINDS, _relax_got_load, instruction_at,
 )
@@ -138,13 +138,50 @@ class _Lanes:
         return static, self.xor, tuple(groups)
 
 
+class _SymbolNotes:
+    """Where the near code variant depends on external symbols' addresses, noted
+    while it is planned, so that cpjit.jit_plan_cache can move a plan to another
+    process (libraries elsewhere) without planning the stencil again."""
+
+    def __init__(self):
+        self.addresses = {}     # name -> address used
+        self.lanes = []         # (offset, constant, name): AT_NEG lanes, constant = S + d
+        self.loads = {}         # field offset -> name: GOT loads whose source is S
+        self.movable = True
+
+    def lane(self, offset, constant, name, address):
+        self.addresses[name] = address
+        self.lanes.append((offset, constant, name))
+
+    def load(self, offset, name, address):
+        self.addresses[name] = address
+        self.loads[offset] = name
+
+    def address_in_code(self):
+        """An imm32 relaxation wrote (part of) a symbol's address into the code."""
+        self.movable = False
+
+    def finish(self, got_keys, loads):
+        """StencilPlan.symbols: None when the plan cannot move, else (((name, address),
+        ...), lanes, ((load index, name), ...), (GOT name, ...))."""
+        if not self.movable:
+            return None
+        for name, address in got_keys:
+            if self.addresses.setdefault(name, address) != address:
+                return None
+        load_names = tuple((index, self.loads[load[0]]) for index, load in enumerate(loads)
+                           if load[0] in self.loads)
+        return (tuple(sorted(self.addresses.items())), tuple(self.lanes), load_names,
+                tuple(sorted(name for name, _ in got_keys)))
+
+
 class StencilPlan:
     """Everything about one stencil that does not depend on the trace."""
 
     __slots__ = ("stencil", "code", "holes", "data_holes", "code_size", "data_size",
                  "data_alignment", "near", "data_static", "data_xor", "data_groups",
                  "jumps", "got_static", "load_fields", "uses_executor", "index_fields",
-                 "_far")
+                 "symbols", "_far", "_notes")
 
     def __init__(self, stencil):
         self.stencil = stencil
@@ -161,6 +198,7 @@ class StencilPlan:
         # `far` (None when it would be the same) patches them one by one, for a
         # placement where some are out of rel32 reach and take a GOT slot.
         got_keys = set()
+        self._notes = _SymbolNotes()
         self.near, dynamic = self._code_variant(got_keys, far=False)
         self._far = _NOT_BUILT     # built when a placement first needs it (rarely)
         data = _Lanes(stencil.data)
@@ -175,6 +213,8 @@ class StencilPlan:
         loads = self.near[3]
         self.load_fields = tuple(hole[2] for hole in loads if hole[2].__class__ is str)
         self.uses_executor = any(hole[2] is _EXECUTOR for hole in loads)
+        self.symbols = self._notes.finish(got_keys, loads)
+        self._notes = None
 
     @property
     def far(self):
@@ -217,6 +257,8 @@ class StencilPlan:
                 if kind == "R_X86_64_PLT32":
                     raise NoPlan("external PLT32 (veneer candidate)")
                 code.add(offset, symbol + addend - offset, AT_NEG, _SIGNED32)
+                if not far:
+                    self._notes.lane(offset, symbol + addend - offset, hole.symbol, symbol)
             elif hole.symbol:
                 raise NoPlan("symbol on a region value")
             elif value == "CODE":
@@ -240,7 +282,7 @@ class StencilPlan:
             raise NoPlan("field too near the stencil start")
         if value == "ZERO" and hole.symbol:
             symbol = _resolve(hole.symbol)
-            got_keys.add((0, symbol))
+            got_keys.add((hole.symbol, symbol))
             near = self._relax(kind, offset, symbol, addend, bounds, direct=0)
             far_form = self._relax(kind, offset, symbol, addend, bounds, direct=1 << 33)
             if near is None:
@@ -250,11 +292,15 @@ class StencilPlan:
                 # slot, whose index depends on the trace's other GOT holes
                 dynamic.append((GOT_LOAD, offset, addend - offset, symbol, False, None,
                                 None, None, None, addend))
+                if not far:
+                    self._notes.load(offset, hole.symbol, symbol)
                 return
             how, rewritten = near
             if how == "imm32":
                 if far_form is None or far_form[1] != rewritten:
                     raise NoPlan("imm32 that depends on the placement")
+                if not far:
+                    self._notes.address_in_code()
                 _copy_changes(patched, rewritten_at, self.code, rewritten, len(rewritten), offset)
             else:
                 if far_form is not None:
@@ -267,6 +313,8 @@ class StencilPlan:
                 # field = S + A - P, P = stencil address + offset
                 _copy_changes(patched, rewritten_at, self.code, rewritten, offset, offset)
                 code.add(offset, symbol + addend - offset, AT_NEG, _SIGNED32)
+                if not far:
+                    self._notes.lane(offset, symbol + addend - offset, hole.symbol, symbol)
             return
         if hole.symbol:
             raise NoPlan("symbol on an instruction value")
@@ -397,11 +445,84 @@ def plan_of(stencil):
         if plan is None or (plan.code is stencil.code and plan.holes is stencil.holes
                             and plan.data_holes is stencil.data_holes):
             return plan
-    try:
-        plan = StencilPlan(stencil)
-    except NoPlan:
-        plan = None
+    key = jit_plan_cache.key_of(stencil)
+    plan = None if key is None else _stored_plan(stencil, key)
+    if plan is None:
+        try:
+            plan = StencilPlan(stencil)
+        except NoPlan:
+            plan = None
+        if plan is not None and key is not None and plan.symbols is not None:
+            jit_plan_cache.store(key, _entry_of(plan))
     _plans[id(stencil)] = (stencil, plan)      # the stencil is kept alive: ids stay unique
+    return plan
+
+
+# ---- plans kept between processes (cpjit.jit_plan_cache) --------------------------------
+_STORED_FIELDS = ("code_size", "data_size", "data_alignment", "near", "data_static",
+                  "data_xor", "data_groups", "jumps", "load_fields", "uses_executor",
+                  "index_fields", "symbols")
+
+
+def _entry_of(plan):
+    """What jit_plan_cache stores of a plan (ints, strings, bytes, tuples)."""
+    return tuple(getattr(plan, name) for name in _STORED_FIELDS)
+
+
+def _address_class(address):
+    """What the relaxations decide from an address alone: whether it fits an imm32."""
+    return INT32_MIN <= ((address & 0xFFFFFFFFFFFFFFFF) ^ (1 << 63)) - (1 << 63) <= INT32_MAX
+
+
+def _stored_plan(stencil, key):
+    """The stored plan of `stencil`, moved to this process's symbol addresses, or
+    None (not stored, or stored for addresses that relax differently)."""
+    entry = jit_plan_cache.lookup(key)
+    if entry is jit_plan_cache.MISSING:
+        return None
+    try:
+        fields = dict(zip(_STORED_FIELDS, entry))
+        addresses, lanes, load_names, got_names = fields["symbols"]
+        moved = {}
+        for name, old in addresses:
+            new = resolve_symbol(name)
+            if _address_class(new) != _address_class(old):
+                return None
+            moved[name] = new - old
+        static, xor, groups, loads = fields["near"]
+        if any(moved.values()):
+            old_addresses = dict(addresses)
+            # AT_NEG lanes: the field holds S + d - P; the static integer holds the
+            # biased S + d (exact integer arithmetic: moving S adds delta << shift)
+            constants = []
+            for offset, constant, name in lanes:
+                static += moved[name] << (8 * offset)
+                constants.append(constant + moved[name])
+            groups = tuple((AT_NEG, repeat, INT32_MIN - min(constants),
+                            INT32_MAX - max(constants)) if variable == AT_NEG
+                           else (variable, repeat, low, high)
+                           for variable, repeat, low, high in groups)
+            lanes = tuple((offset, constant, name) for (offset, _, name), constant
+                          in zip(lanes, constants))
+            loads = list(loads)
+            for index, name in load_names:
+                load = loads[index]
+                loads[index] = load[:2] + (old_addresses[name] + moved[name],) + load[3:]
+            loads = tuple(loads)
+            addresses = tuple((name, old + moved[name]) for name, old in addresses)
+        current = dict(addresses)
+        plan = StencilPlan.__new__(StencilPlan)
+        for name, value in fields.items():
+            setattr(plan, name, value)
+        plan.near = (static, xor, groups, loads)
+        plan.symbols = (addresses, lanes, load_names, got_names)
+        plan.got_static = frozenset(current[name] for name in got_names)
+    except (UnresolvedSymbolError, ValueError, TypeError, KeyError, IndexError):
+        return None                  # a damaged entry or a symbol gone: plan it here
+    plan.stencil = stencil
+    plan.code, plan.holes, plan.data_holes = stencil.code, stencil.holes, stencil.data_holes
+    plan._far = _NOT_BUILT
+    plan._notes = None
     return plan
 
 

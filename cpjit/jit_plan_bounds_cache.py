@@ -46,7 +46,7 @@ def _cache_path():
 def _read(path):
     try:
         with open(path, "rb") as file:
-            entries = marshal.load(file)
+            entries = marshal.loads(file.read())   # load(file) reads in tiny pieces
     except (OSError, EOFError, ValueError, TypeError):
         return {}
     if not isinstance(entries, dict):

@@ -1,0 +1,120 @@
+"""Stencil plans kept on disk between processes (CPython counterpart: none at run
+time; Tools/jit takes these decisions once, when python is built, and emits them
+as C in jit_stencils.h).
+
+Planning a stencil (cpjit.jit_plan.StencilPlan) tries the GOT relaxations of each
+hole on copies of its code: ~50 us per stencil, paid again by every process for
+every stencil its traces use, which is most of the stitching time of a short run.
+A plan depends on the stencil's bytes and holes, on the planner's own code, and on
+the external symbols' addresses, which move from process to process (ASLR); the
+plan records where those addresses went (StencilPlan.symbols) and
+cpjit.jit_plan rebinds a stored plan to this process's addresses.  The entries
+are keyed by a digest of the stencil and of the planner's source, so a changed
+stencil or planner never meets an old plan.
+
+One marshal'd dict {key: entry} in the stencil cache directory
+(cpjit.stencil_build.paths.cache_dir), replaced atomically when a plan is added;
+at most MAX_ENTRIES are kept (the oldest go first).  Any failure (read-only
+directory, damaged file) only means planning in process, as without a cache.
+"""
+
+from cpjit._hostbuiltins import *  # noqa: F401,F403  (cpjit keeps the original builtins)
+
+import hashlib
+import marshal
+import os
+
+_FILE_NAME = "stencil-plans-v1.marshal"
+MAX_ENTRIES = 1024
+MISSING = object()
+
+_entries = None           # key -> entry, loaded on first use
+_path = None
+_source_digest = None     # of the planner's modules (a changed planner = new keys)
+
+
+def _cache_path():
+    global _path
+    if _path is None:
+        try:
+            from cpjit.stencil_build.paths import cache_dir
+            _path = os.path.join(str(cache_dir()), _FILE_NAME)
+        except Exception:
+            _path = ""
+    return _path
+
+
+def _planner_digest():
+    global _source_digest
+    if _source_digest is None:
+        from cpjit import jit_plan, jit_relocations
+        digest = hashlib.blake2b(digest_size=16)
+        try:
+            for module in (jit_plan, jit_relocations):
+                with open(module.__file__, "rb") as file:
+                    digest.update(file.read())
+            _source_digest = digest.digest()
+        except (OSError, TypeError, AttributeError):
+            _source_digest = b""      # no source to tell versions apart: no cache
+    return _source_digest
+
+
+def _holes_bytes(holes):
+    # _name_: the enum's plain attribute (.name is a slower descriptor)
+    return marshal.dumps([(h.offset, h.kind, h.value._name_, h.symbol, h.addend)
+                          for h in holes])
+
+
+def key_of(stencil):
+    """The digest naming a stencil's plan (None when plans cannot be cached)."""
+    planner = _planner_digest()
+    if not planner:
+        return None
+    digest = hashlib.blake2b(planner, digest_size=20)
+    digest.update(len(stencil.code).to_bytes(8, "little"))
+    digest.update(stencil.code)
+    digest.update(len(stencil.data).to_bytes(8, "little"))
+    digest.update(stencil.data)
+    digest.update(marshal.dumps(stencil.data_alignment))
+    digest.update(_holes_bytes(stencil.holes))
+    digest.update(_holes_bytes(stencil.data_holes))
+    return digest.digest()
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as file:
+            entries = marshal.loads(file.read())   # load(file) reads in tiny pieces
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    return entries if isinstance(entries, dict) else {}
+
+
+def lookup(key):
+    """The entry stored under `key`, or MISSING."""
+    global _entries
+    if _entries is None:
+        path = _cache_path()
+        _entries = _read(path) if path else {}
+    return _entries.get(key, MISSING)
+
+
+def store(key, entry):
+    """Keep `entry` (marshal-able) under `key`, here and on disk."""
+    global _entries
+    if _entries is None:
+        lookup(key)
+    _entries.pop(key, None)
+    _entries[key] = entry
+    while len(_entries) > MAX_ENTRIES:
+        del _entries[next(iter(_entries))]
+    path = _cache_path()
+    if not path:
+        return
+    try:
+        temporary = "%s.%d.tmp" % (path, os.getpid())
+        with open(temporary, "wb") as file:
+            marshal.dump(_entries, file)
+        os.replace(temporary, path)
+    except (OSError, ValueError):
+        pass
