@@ -55,12 +55,12 @@ def minimise(program, mode, workdir, crashing):
     return program
 
 
-def fuzz(seeds, modes, save_dir=None, do_minimise=True, out=sys.stdout):
+def fuzz(seeds, modes, save_dir=None, do_minimise=True, out=sys.stdout, known=False):
     """Run every seed in every mode; return the list of (seed, mode, source, report)."""
     found = []
     with tempfile.TemporaryDirectory(prefix="cpjit-fuzz-") as workdir:
         for seed in seeds:
-            program = fuzz_programs.generate(seed)
+            program = fuzz_programs.generate(seed, known)
             for mode in modes:
                 _, actual, report = run_pair(program.source(), mode, workdir)
                 if not report:
@@ -96,13 +96,15 @@ def main(argv=None):
                         help="comma-separated modes of tests/test_differential.py")
     parser.add_argument("--save", help="directory for the minimal repros")
     parser.add_argument("--no-minimise", action="store_true")
+    parser.add_argument("--known", action="store_true",
+                        help="also draw the templates that hit known mismatches")
     parser.add_argument("--timeout", type=int, default=test_differential.TIMEOUT_S,
                         help="seconds before a run counts as hung (default %(default)s)")
     parser.add_argument("--print", dest="print_seed", type=int,
                         help="print the program of this seed and exit")
     args = parser.parse_args(argv)
     if args.print_seed is not None:
-        sys.stdout.write(fuzz_programs.generate(args.print_seed).source())
+        sys.stdout.write(fuzz_programs.generate(args.print_seed, args.known).source())
         return 0
     test_differential.TIMEOUT_S = args.timeout
     modes = args.modes.split(",")
@@ -110,7 +112,7 @@ def main(argv=None):
     if unknown:
         parser.error("unknown mode(s) %s; known: %s" % (", ".join(unknown), ", ".join(MODES)))
     found = fuzz(range(args.seed, args.seed + args.count), modes, args.save,
-                 not args.no_minimise)
+                 not args.no_minimise, known=args.known)
     print("%d seeds x %d modes: %d mismatch(es)" % (args.count, len(modes), len(found)))
     return 1 if found else 0
 
