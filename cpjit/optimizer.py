@@ -500,6 +500,11 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
     initial_code = code
     initial_index = start // 2
     dependencies.add(code)
+    if not _call_checks().code_is_quickened(code):
+        # 3.11 quickens code on its 8th RESUME / JUMP_BACKWARD, which machine code does
+        # not count: until then tier 1 runs it (see _plan_python_call for callees).
+        stats.inc("code_not_quickened")
+        return None
     index = initial_index
     trace = []
     max_length = UOP_MAX_TRACE_LENGTH - 2
@@ -761,6 +766,16 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
                 seq = _GENERAL_CALL
             elif form == "CALL" and exp.profile_value(entry, _ALL_PY_EXACT):
                 seq = _DYNAMIC_CALL
+        if opname == "CALL" and not any(u == "_PUSH_FRAME" for u, _ in seq):
+            seq = _recursion_checked_call(seq, code, index, oparg)
+            if seq is None:
+                stats.inc("call_site_unsettled")
+                trace.pop()
+                exit_target = exit_ip        # (a KW_NAMES before it runs again)
+                if code is initial_code and exit_target == start:
+                    first = True     # no progress: it would exit where it starts
+                reason = "call site about to change its 3.11 form"
+                break
         pushes_frame = any(u == "_PUSH_FRAME" for u, _ in seq)
         callee = None
         callee_code = None       # the code pushed when the profile kept it but not the function
@@ -855,6 +870,31 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
             start, len(trace)), file=sys.stderr)
     stats.hist("trace_length", len(trace))
     return trace
+
+
+def _call_checks():
+    import cpjit.uops.call_checks as call_checks   # (registers its uops' bodies)
+    return call_checks
+
+
+# The trace's specialized call uops (check-free, as 3.11's forms they stand for).
+_CHECK_FREE_SPECIALIZED_CALLS = ("_CALL_LEN", "_CALL_ISINSTANCE", "_CALL_LIST_APPEND")
+
+
+def _recursion_checked_call(seq, code, index, oparg):
+    """A CALL's uops (no frame pushed) as they must count recursion: the check-free
+    call behind its guard where 3.11's specialized form skips the check, the generic
+    ``_CALL`` where 3.11 takes the generic path; None: end the trace before the call
+    (cpjit/uops/call_checks.py)."""
+    kind, guard = _call_checks().call_form(code, index, oparg)
+    if kind == "stop":
+        return None
+    specialized = any(u in _CHECK_FREE_SPECIALIZED_CALLS for u, _ in seq)
+    if kind == "generic":
+        return exp.GENERIC["CALL"] if specialized else seq
+    if specialized:
+        return seq
+    return [(guard[0], ("value", guard[1])), ("_CALL_CHECK_FREE", exp.FULL)]
 
 
 # Code flags of functions tier 1 never runs in a frame of its own (CO_GENERATOR,
@@ -981,6 +1021,11 @@ def _plan_python_call(seq, opname, oparg, entry, code, frame, depth, generic_onl
     if depth >= TRACE_STACK_SIZE:
         stats.inc("trace_stack_overflow")
         return seq, callee, "_EXIT_TRACE", None
+    if not _call_checks().code_is_quickened(new_code):
+        # Machine code does not warm code up: tier 1 runs the callee until 3.11 would
+        # have quickened it (its calls' recursion checks depend on it).
+        stats.inc("callee_not_quickened")
+        return seq, callee, "_EXIT_TRACE", None
     return seq, callee, None, None
 
 
@@ -993,6 +1038,9 @@ def _inline_by_code(known, code, depth, stats):
         return _DYNAMIC_CALL, None, "_EXIT_TRACE", known
     if depth >= TRACE_STACK_SIZE:
         stats.inc("trace_stack_overflow")
+        return _DYNAMIC_CALL, None, "_EXIT_TRACE", known
+    if not _call_checks().code_is_quickened(known):
+        stats.inc("callee_not_quickened")
         return _DYNAMIC_CALL, None, "_EXIT_TRACE", known
     stats.inc("callee_inlined_by_code")
     return _DYNAMIC_CALL, None, None, known
@@ -1653,6 +1701,9 @@ class JitEngine:
 
     def compile(self, executor):
         """``_PyJIT_Compile``: stitch the trace; on failure the trace stays interpreted."""
+        # One host frame, not two, from tier 1's ENTER_EXECUTOR into this engine (as
+        # the reference engine's): at the guest's recursion limit there is room for one.
+        executor.execute = uint._bound_entry(self, executor)
         import cpjit.jit as jit
         import cpjit.uops as _cpjit_uops
         replicated_name = _cpjit_uops.replicated_name
@@ -1707,7 +1758,12 @@ class JitEngine:
 
     def execute(self, executor, frame):
         """ENTER_EXECUTOR: run machine code until it leaves; side exits may link traces."""
-        cell = getattr(frame, "rcell", None)
+        # (an attribute read, not getattr(): a builtin call may check the recursion
+        # limit, and tier 1's JUMP_BACKWARD runs at the guest's limit with no room)
+        try:
+            cell = frame.rcell
+        except AttributeError:
+            cell = None
         if cell is None or executor.jit_code is None:
             return self._execute(executor, frame)
         # Room for the host calls on the way into machine code (validity checks, the

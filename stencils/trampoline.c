@@ -157,10 +157,15 @@ _JIT_ENTRY(_cpjit_state *state)
         /* The chain innermost -> ... -> entry frame: only the entry frame
          * belongs to the trampoline; the others are handed to Python. */
         _cpjit_frame *f = innermost;
+        int pushed = 1;
         while (f->previous != frame) {
             f = f->previous;
+            pushed++;
         }
         f->previous = NULL;
+        /* Each pushed frame took a recursion level (_PUSH_FRAME); tier 1 counts the
+         * frames it adopts itself. */
+        PyThreadState_GET()->recursion_remaining += pushed;
         PyMem_Free(frame);
     }
     if (status < 0 && !PyErr_Occurred()) {

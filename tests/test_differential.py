@@ -183,34 +183,11 @@ def describe_mode(mode, stats):
 # Mismatches seen and reported to the owners of tier 1 / tier 2 (see the issue notes),
 # as {program: {mode or "*": reason}}. They run and are reported as xfail (XPASS once
 # fixed: strict, so a fixed entry fails the run until it is deleted).
-_TIER2_NATIVE_CALL_CHECKS = (
-    "tier 2: a builtin called from a trace always gets the generic path's recursion "
-    "check (uop _CALL / the _CALL stencil); CPython 3.11 skips it once the calling code "
-    "is quickened and the PRECALL specialized (sorted(key=), len(), isinstance(), "
-    "list.append, dict.get, ...), which tier 1 emulates (profile.PrecallSite); back "
-    "edges and frames inside traces do not count towards quickening either")
+# (None today for 77-80, the recursion-limit programs: machine code counts recursion as
+# CPython 3.11 does since the check-free calls and frame levels of cpjit/uops/call_checks.py.)
+KNOWN_MISMATCHES = {}
 _TIER2_MODES = ("tier2-interp", "tier2-jit", "tier2-interp-traced", "tier2-jit-traced")
 _TIER2_JIT_MODES = ("tier2-jit", "tier2-jit-traced")
-# (the uop interpreter's _CALL asks tier 1's PRECALL emulation, ceval.native_call_slack)
-KNOWN_MISMATCHES = {
-    program: {mode: _TIER2_NATIVE_CALL_CHECKS for mode in _TIER2_JIT_MODES}
-    for program in ("77_recursion_limit_through_sorted_key.py",
-                    "78_recursion_room_in_builtin_callbacks.py",
-                    "79_recursion_limit_at_builtin_calls.py")
-}
-# With thresholds 1, the traced recursions of 77 and 79 call their Python callees
-# natively from machine code (the generic _CALL), which counts as CPython does there.
-for _program in ("77_recursion_limit_through_sorted_key.py",
-                 "79_recursion_limit_at_builtin_calls.py"):
-    del KNOWN_MISMATCHES[_program]["tier2-jit-traced"]
-
-_TIER2_OPERATOR_CALLBACK_ROOM = (
-    "tier 2: a dunder method (or property, __iter__, generator...) that an operation in a "
-    "trace calls gets one or two recursion levels more than in python: tier 1 gives its "
-    "handlers' slack back around such operations (ceval._giving_back_twin, sites with "
-    "prof.Site.callbacks), the uop interpreter too, machine code does not")
-KNOWN_MISMATCHES["80_recursion_room_in_operator_callbacks.py"] = {
-    mode: _TIER2_OPERATOR_CALLBACK_ROOM for mode in _TIER2_JIT_MODES}
 
 KNOWN_MISMATCHES["100_unbound_local_in_fused_pair.py"] = {"*": (
     "tier 1 and tier 2: once CPython 3.11 has quickened a code object, an "

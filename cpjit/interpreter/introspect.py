@@ -319,8 +319,13 @@ def _inlined_uop_frames(run, run_code):
     when the trace is in its entry frame (the rest of the walk finds that one)."""
     state = run.f_locals.get("state")
     entry = run.f_locals.get("frame")
+    # A side trace run after an exit inside an inlined call starts in a frame rebuilt
+    # at that exit, which tier 1 has not adopted yet: the engine's entry frame
+    # (``run_entry`` of its loop) is the one tier 1 knows.
+    engine = run.f_back
+    known = engine.f_locals.get("run_entry", entry) if engine is not None else entry
     current = getattr(state, "frame", None)
-    if current is None or current is entry:
+    if current is None or current is known:
         return None
     inst = run.f_locals.get("inst")
     if inst is not None and inst.target is not None:

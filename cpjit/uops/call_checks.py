@@ -56,17 +56,19 @@ _BuiltinFunctionType = types.BuiltinFunctionType
 
 
 def code_is_quickened(code):
-    """``co_warmup == 0`` as tier 1's emulation sees it: its own count once tier 1 ran
-    the code, else CPython's (code run natively so far, or never).  Code that machine
-    code runs does not warm up (its RESUME and JUMP_BACKWARD are not counted), so
-    traces only run quickened code (``translate_bytecode_to_trace``)."""
-    from cpjit.interpreter import objlayout, profile
+    """``co_warmup == 0`` for 3.11 running this program: tier 1's emulated count, or
+    CPython's own where the code also ran natively (a loop-free callee tier 1 calls
+    natively warms up there; tier 1's count then follows CPython's).  Code that machine
+    code runs does not warm up (its RESUME and JUMP_BACKWARD are not counted), so traces
+    only run quickened code (``translate_bytecode_to_trace``)."""
+    from cpjit.interpreter import ceval, objlayout, profile
     info = profile.get_code_info(code)
-    if info.dispatch is None:
-        # Tier 1 has not run it: CPython's count is the truth, and tier 1's emulation
-        # must start from it if the uop interpreter runs the code first.
-        info.warmup = objlayout.code_warmup(code)
-    return info.warmup == 0
+    if info.warmup == 0:
+        return True
+    if objlayout.code_warmup(code) != 0:
+        return False
+    ceval._quicken(info)
+    return True
 
 
 def call_form(code, call_index, oparg):

@@ -86,18 +86,13 @@ op(_CHECK_PY_FUNCTION_EXACT_ARGS, (first, second, args[oparg] -- first, second, 
 
 // Deopt when the call would come within 60 frames of the recursion limit (the
 // reference's headroom): tier 1 then makes the call and raises RecursionError
-// exactly where CPython does.  The frames this entry pushed (frame -> previous
-// chain) are not yet counted in recursion_remaining: tier 1 counts them when it
-// adopts them at an exit.  The JIT engine adds 50 to recursion_remaining for its
-// own host calls (_JIT_RECURSION_HEADROOM in cpjit/optimizer.py), but takes it back
-// around the trampoline call (cpjit/jit.py, _native_recursion_debt): machine code
-// sees the count of a tier-1 handler's callee, as the reference's uops do.
+// exactly where CPython does.  Machine code runs at CPython's count: the JIT engine
+// adds 50 to recursion_remaining for its own host calls (_JIT_RECURSION_HEADROOM in
+// cpjit/optimizer.py) and takes it back around the trampoline call (cpjit/jit.py,
+// _native_recursion_debt), and each frame pushed in machine code takes its level
+// (_PUSH_FRAME).
 op(_CHECK_STACK_SPACE, (--)) {
-    int64_t depth = 0;
-    for (_cpjit_frame *f = frame->previous; f != NULL; f = f->previous) {
-        depth++;
-    }
-    DEOPT_IF((int64_t)PyThreadState_GET()->recursion_remaining - depth <= 60);
+    DEOPT_IF(PyThreadState_GET()->recursion_remaining <= 60);
 }
 
 // The callee's frame: locals = the arguments (references moved off the stack),
@@ -246,6 +241,10 @@ op(_PUSH_FRAME, (--)) {
     frame = callee_frame;
     state->current_frame = frame;      // for introspection (cpjit.jit.live_inlined_frames)
     stack_pointer = STACK_BASE();
+    // One level, as 3.11's frame push: what the callee calls natively sees CPython's
+    // count (_CHECK_STACK_SPACE has made sure there is room).  Given back by
+    // _RETURN_VALUE, or by the trampoline when an exit hands the frame to tier 1.
+    PyThreadState_GET()->recursion_remaining--;
 }
 
 // Pop the callee's frame (its references released, locals first as
@@ -257,6 +256,7 @@ op(_RETURN_VALUE, (--)) {
     int64_t leftover = (stack_pointer - 1) - callee_base;
     frame = callee_frame->previous;
     state->current_frame = frame;      // before the releases below (a __del__ may look)
+    PyThreadState_GET()->recursion_remaining++;      // the level _PUSH_FRAME took
     stack_pointer = STACK_BASE() + frame->stacktop;
     stack_pointer[0] = retval;
     stack_pointer++;
