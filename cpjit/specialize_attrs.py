@@ -143,6 +143,17 @@ def _instance_form_ok(entry, owner_type):
         objlayout.type_getattro_is_generic(owner_type)
 
 
+# PyTypeObject.tp_setattro (x86-64, 3.11): right after tp_getattro.
+_TP_SETATTRO = 152
+
+
+def _setattro_is_generic(tp):
+    """``tp->tp_setattro == PyObject_GenericSetAttr``: ``_Py_Specialize_StoreAttr`` gives
+    up on any other (a class with its own ``__setattr__``, SPEC_FAIL_OVERRIDDEN)."""
+    return (_c_void_p.from_address(id(tp) + _TP_SETATTRO).value
+            == _c_void_p.from_address(id(object) + _TP_SETATTRO).value)
+
+
 def operand_for(form, key, entry, code, oparg, frame):
     """The operand of ``key`` for the specialized ``form`` (see ``SPECIALIZED_FORMS``),
     or None when it cannot be vouched for (the instruction then stays generic)."""
@@ -150,7 +161,11 @@ def operand_for(form, key, entry, code, oparg, frame):
         return None
     if key == "type_version":
         tp = entry.get("type")
-        return entry["type_version"] if _instance_form_ok(entry, tp) else None
+        if not _instance_form_ok(entry, tp):
+            return None
+        if form.startswith("STORE") and not _setattro_is_generic(tp):
+            return None      # a store must go through the class's own __setattr__
+        return entry["type_version"]
     if key == "slot_offset":
         return slot_offset(entry.get("descr"), form.startswith("STORE"))
     if key == "instance_index":
