@@ -181,7 +181,7 @@ class StencilPlan:
     __slots__ = ("stencil", "code", "holes", "data_holes", "code_size", "data_size",
                  "data_alignment", "near", "data_static", "data_xor", "data_groups",
                  "jumps", "got_static", "load_fields", "uses_executor", "index_fields",
-                 "symbols", "_far", "_notes")
+                 "symbols", "_far", "_notes", "near_bytes", "dynamic", "trace_needs")
 
     def __init__(self, stencil):
         self.stencil = stencil
@@ -215,6 +215,16 @@ class StencilPlan:
         self.uses_executor = any(hole[2] is _EXECUTOR for hole in loads)
         self.symbols = self._notes.finish(got_keys, loads)
         self._notes = None
+        self._derive()
+
+    def _derive(self):
+        """Shortcuts for the per-trace functions, derived from the fields above."""
+        static, xor, groups, loads = self.near
+        # no placement variable: the near code's bytes are the same in every trace
+        self.near_bytes = None if groups else (static ^ xor).to_bytes(self.code_size, "little")
+        self.dynamic = bool(self.jumps or loads)
+        needs = (self.got_static, self.load_fields, self.index_fields, self.uses_executor)
+        self.trace_needs = needs if any(needs) else None
 
     @property
     def far(self):
@@ -523,6 +533,7 @@ def _stored_plan(stencil, key):
     plan.code, plan.holes, plan.data_holes = stencil.code, stencil.holes, stencil.data_holes
     plan._far = _NOT_BUILT
     plan._notes = None
+    plan._derive()
     return plan
 
 
@@ -544,6 +555,7 @@ def plan_trace(stencils, instructions, executor_address):
     plans = []
     append = plans.append
     lookup = _plans.get
+    planned = False
     for stencil in stencils:
         entry = lookup(id(stencil))
         plan = entry[1] if entry is not None and entry[0] is stencil else None
@@ -551,35 +563,50 @@ def plan_trace(stencils, instructions, executor_address):
                 or plan.data_holes is not stencil.data_holes:
             plan = plan_of(stencil)
             if plan is None:
+                jit_plan_cache.flush()
                 return None
+            planned = True
         append(plan)
+    if planned:
+        jit_plan_cache.flush()        # plans made for this trace go to disk, once
     count = len(instructions)
-    code_offsets, data_offsets, offset = [], [], 0
-    for plan in plans:
-        code_offsets.append(offset)
-        offset += plan.code_size
-    code_end = offset
-    for plan in plans:
-        if plan.data_size:
-            alignment = plan.data_alignment
-            offset = (offset + alignment - 1) // alignment * alignment
-        data_offsets.append(offset)
-        offset += plan.data_size
-    data_end = offset
+    code_offsets = []
+    offset_of = code_offsets.append
+    offset = 0
     # Values the GOT may hold (the reference counts every GOT-kind hole's target,
     # whether or not it relaxes, to size the region before it is placed).
     got_values = set()
-    uses_executor = False
+    add = got_values.add
+    uses_executor = has_data = False
     for plan, instruction in zip(plans, instructions):
-        if plan.got_static:
-            got_values |= plan.got_static
-        for field in plan.load_fields:
-            got_values.add(getattr(instruction, field))
-        for field in plan.index_fields:
-            if not 0 <= getattr(instruction, field) < count:
-                return None
-        if plan.uses_executor:
-            uses_executor = True
+        offset_of(offset)
+        offset += plan.code_size
+        if plan.data_size:
+            has_data = True
+        needs = plan.trace_needs
+        if needs is not None:
+            got_static, load_fields, index_fields, executor = needs
+            if got_static:
+                got_values |= got_static
+            for field in load_fields:
+                add(getattr(instruction, field))
+            for field in index_fields:
+                if not 0 <= getattr(instruction, field) < count:
+                    return None
+            if executor:
+                uses_executor = True
+    code_end = offset
+    if has_data:
+        data_offsets = []
+        for plan in plans:
+            if plan.data_size:
+                alignment = plan.data_alignment
+                offset = (offset + alignment - 1) // alignment * alignment
+            data_offsets.append(offset)
+            offset += plan.data_size
+    else:
+        data_offsets = [offset] * len(plans)
+    data_end = offset
     if uses_executor:
         got_values.add(executor_address)
     trace = TracePlan(plans, instructions, executor_address)
@@ -597,8 +624,15 @@ def render_trace(trace, base):
     parts = []
     append = parts.append
     plans, code_offsets, data_offsets = trace.plans, trace.code_offsets, trace.data_offsets
-    chosen_loads = []
-    for plan, code_offset, data_offset in zip(plans, code_offsets, data_offsets):
+    dynamic = []          # (jumps, chosen loads, code offset, instruction) to patch
+    for plan, code_offset, data_offset, instruction in zip(plans, code_offsets, data_offsets,
+                                                           trace.instructions):
+        fixed = plan.near_bytes
+        if fixed is not None:
+            append(fixed)
+            if plan.dynamic:
+                dynamic.append((plan.jumps, plan.near[3], code_offset, instruction))
+            continue
         variant = plan.near
         while True:
             static, xor, groups, loads = variant
@@ -613,8 +647,9 @@ def render_trace(trace, base):
             if variant is plan.far or plan.far is None:
                 return None
             variant = plan.far          # externals out of reach: relaxed one by one
-        chosen_loads.append(loads)
         append((value ^ xor).to_bytes(plan.code_size, "little"))
+        if plan.jumps or loads:
+            dynamic.append((plan.jumps, loads, code_offset, instruction))
     offset = trace.code_end
     for plan, code_offset, data_offset in zip(plans, code_offsets, data_offsets):
         if not plan.data_size:
@@ -632,14 +667,13 @@ def render_trace(trace, base):
     got_offset = trace.got_offset
     if got_offset != offset:
         append(bytes(got_offset - offset))
-    buffer = bytearray(b"".join(parts))
+    buffer = bytearray().join(parts)
     got, slots = {}, []
     got_minus_base = got_offset     # G - base for slot 0
     executor_address = trace.executor_address
     try:
-        for plan, code_offset, instruction, loads in zip(plans, code_offsets,
-                                                         trace.instructions, chosen_loads):
-            for offset, relative, field in plan.jumps:
+        for jumps, loads, code_offset, instruction in dynamic:
+            for offset, relative, field in jumps:
                 index = 0 if field is None else getattr(instruction, field)
                 _PACK_I(buffer, code_offset + offset,
                         code_offsets[index] + relative - code_offset)
@@ -652,8 +686,8 @@ def render_trace(trace, base):
                 else:
                     S = source
                 position = code_offset + offset
-                if imm_prefix is not None and (imm_always or INT32_MIN <= (
-                        (S & 0xFFFFFFFFFFFFFFFF) ^ (1 << 63)) - (1 << 63) <= INT32_MAX):
+                if imm_always or imm_prefix is not None and INT32_MIN <= (
+                        (S & 0xFFFFFFFFFFFFFFFF) ^ (1 << 63)) - (1 << 63) <= INT32_MAX:
                     buffer[code_offset + imm_start:position] = imm_prefix
                     _PACK_U(buffer, position, S & 0xFFFFFFFF)
                     continue

@@ -12,10 +12,13 @@ cpjit.jit_plan rebinds a stored plan to this process's addresses.  The entries
 are keyed by a digest of the stencil and of the planner's source, so a changed
 stencil or planner never meets an old plan.
 
-One marshal'd dict {key: entry} in the stencil cache directory
-(cpjit.stencil_build.paths.cache_dir), replaced atomically when a plan is added;
-at most MAX_ENTRIES are kept (the oldest go first).  Any failure (read-only
-directory, damaged file) only means planning in process, as without a cache.
+One marshal'd dict {key: marshal'd entry} in the stencil cache directory
+(cpjit.stencil_build.paths.cache_dir): a process decodes the entries of the
+stencils it uses, not those of every table the file has seen.  Entries added are
+written out by flush() (cpjit.jit_plan calls it once per trace that planned
+something), replacing the file atomically; at most MAX_ENTRIES are kept (the
+oldest go first).  Any failure (read-only directory, damaged file) only means
+planning in process, as without a cache.
 """
 
 from cpjit._hostbuiltins import *  # noqa: F401,F403  (cpjit keeps the original builtins)
@@ -24,11 +27,12 @@ import hashlib
 import marshal
 import os
 
-_FILE_NAME = "stencil-plans-v1.marshal"
+_FILE_NAME = "stencil-plans-v2.marshal"
 MAX_ENTRIES = 1024
 MISSING = object()
 
-_entries = None           # key -> entry, loaded on first use
+_entries = None           # key -> marshal'd entry, loaded on first use
+_dirty = False            # entries stored since the last flush
 _path = None
 _source_digest = None     # of the planner's modules (a changed planner = new keys)
 
@@ -96,18 +100,37 @@ def lookup(key):
     if _entries is None:
         path = _cache_path()
         _entries = _read(path) if path else {}
-    return _entries.get(key, MISSING)
+    blob = _entries.get(key)
+    if blob is None:
+        return MISSING
+    try:
+        return marshal.loads(blob)
+    except (EOFError, ValueError, TypeError):
+        return MISSING
 
 
 def store(key, entry):
-    """Keep `entry` (marshal-able) under `key`, here and on disk."""
-    global _entries
+    """Keep `entry` (marshal-able) under `key`; on disk at the next flush()."""
+    global _entries, _dirty
     if _entries is None:
         lookup(key)
+    try:
+        blob = marshal.dumps(entry)
+    except ValueError:
+        return
     _entries.pop(key, None)
-    _entries[key] = entry
+    _entries[key] = blob
     while len(_entries) > MAX_ENTRIES:
         del _entries[next(iter(_entries))]
+    _dirty = True
+
+
+def flush():
+    """Write the entries stored since the last flush (a no-op when there are none)."""
+    global _dirty
+    if not _dirty:
+        return
+    _dirty = False
     path = _cache_path()
     if not path:
         return

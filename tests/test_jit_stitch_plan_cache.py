@@ -30,6 +30,7 @@ def cache_file(tmp_path, monkeypatch):
 
 def new_process(monkeypatch):
     """As a new process would start: only the file is left."""
+    jit_plan_cache.flush()
     monkeypatch.setattr(jit_plan_cache, "_entries", None)
 
 
@@ -110,11 +111,13 @@ def test_a_changed_stencil_or_a_damaged_file_is_planned_again(cache_file, monkey
     assert jit_plan_cache.key_of(stencil) != key
     assert jit_plan_cache.lookup(jit_plan_cache.key_of(stencil)) is jit_plan_cache.MISSING
     cache_file.write_bytes(b"\x00damaged")
-    new_process(monkeypatch)
+    monkeypatch.setattr(jit_plan_cache, "_entries", None)
     assert jit_plan_cache.lookup(key) is jit_plan_cache.MISSING
     # a damaged entry is no plan, not an error
     jit_plan_cache.store(key, ("not", "a", "plan"))
     assert jit_plan._stored_plan(stencil, key) is None
+    jit_plan_cache._entries[key] = b"\xff"
+    assert jit_plan_cache.lookup(key) is jit_plan_cache.MISSING
 
 
 def test_the_cache_keeps_at_most_max_entries(cache_file, monkeypatch):
