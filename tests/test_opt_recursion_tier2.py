@@ -1,4 +1,4 @@
-"""Recursion counts in traces run by the uop interpreter (--tier2=interp) are CPython 3.11's.
+"""Recursion counts in traces (--tier2=interp and --tier2=jit) are CPython 3.11's.
 
 Each program prints recursion room or the depth of a RecursionError, call after call,
 while a trace runs the code (back-edge threshold 1 and the default): cpjit's output must
@@ -143,16 +143,18 @@ def _run(tmp_path, source, cpjit_args=None):
     return result, json.loads(stats.read_text())["cpjit_stats"]["optimizer"]
 
 
+@pytest.mark.parametrize("engine", ["interp", "jit"])
 @pytest.mark.parametrize("threshold", [1, None])
 @pytest.mark.parametrize("program", ["NATIVE_CALLS", "ENTRY_AT_LIMIT", "OPERATIONS"])
-def test_same_recursion_counts_as_python(tmp_path, program, threshold):
+def test_same_recursion_counts_as_python(tmp_path, program, threshold, engine):
     source = globals()[program]
     expected, _ = _run(tmp_path, source)
     assert expected[0] == 0 and expected[1], expected
-    args = ["--tier2=interp"] + (["--backedge-threshold=%d" % threshold] if threshold else [])
+    args = ["--tier2=" + engine] + (
+        ["--backedge-threshold=%d" % threshold] if threshold else [])
     got, stats = _run(tmp_path, source, args)
     assert got == expected
-    assert stats["engine"] == "interp" and stats["executions"] >= 1
+    assert stats["engine"] == engine and stats["executions"] >= 1
 
 
 def test_the_programs_measure_something(tmp_path):
