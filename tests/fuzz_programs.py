@@ -305,6 +305,17 @@ class Doubler:
         object.__setattr__(self, name, value * 2)
 
 
+def exit_from_callee(code):
+    print("exiting with", code)
+    sys.exit(code)
+
+
+def exit_at(i, k):
+    if i == k:
+        raise SystemExit("exit message %d" % i)
+    return i
+
+
 def rebind_f_exact(kind):
     global f_exact
     if kind == 0:
@@ -867,6 +878,46 @@ def st_chain(rng, n):
     return Stmt((), body, "chain")
 
 
+def st_cells(rng, n):
+    k = _k(rng, n)
+    body = rng.choice([
+        ("cell_total = bump(i)",), ("acc += cell_total + (lambda: cell_total)()",),
+        ("def add(v, i=i):", "    return v + i + cell_total", "acc += add(1)"),
+        ("if i == %d:" % k, "    cell_total = 100", "acc += peek()"),
+        ("fns.append(lambda: i) if i % 10 == 0 else None",
+         "acc += fns[-1]() if fns else 0"),
+    ])
+    setup = ("cell_total = 0", "fns = []", "def bump(v):", "    nonlocal cell_total",
+             "    cell_total = (cell_total + v) % M", "    return cell_total",
+             "def peek():", "    return cell_total")
+    return Stmt(setup, body, "cells")
+
+
+def st_dict_keys(rng, n):
+    k = _k(rng, n)
+    body = rng.choice([
+        ("acc += G1 + G2", "if i == %d:" % k, "    globals()[1] = 'int key'"),
+        ("acc += abs(-i) + len(s)", "if i == %d:" % k, "    builtins.__dict__[7] = 'x'",
+         "if i == %d:" % (k + 9), "    builtins.__dict__.pop(7, None)"),
+        ("acc += o.val + o.w", "o.w = i", "if i == %d:" % k, "    o.__dict__[5] = 5"),
+        ("acc += o.val + o.w", "o.val = i", "if i == %d:" % k, "    vars(o).clear()",
+         "    o.w = 3", "    o.val = 1"),
+        ("acc += mixed[i % 3].val * 2 + mixed[i % 3].w", "mixed[i % 3].w = i"),
+    ])
+    setup = ("mixed = [A(), A(), A()]", "mixed[1].c = 1",
+             "mixed[2].__dict__ = {'w': 9, 'val': 8}")
+    return Stmt(setup, body, "dict_keys")
+
+
+def st_exit(rng, n):
+    k = _k(rng, n)
+    body = rng.choice([
+        ("if i == %d and n > 100:" % k, "    exit_from_callee(%d)" % rng.randrange(4),),
+        ("acc += exit_at(i, %d)" % k,),
+    ])
+    return Stmt((), body, "exit")
+
+
 TEMPLATES = [
     (st_arith, 6), (st_type_change, 4), (st_float, 2), (st_big, 2), (st_str, 3),
     (st_bool, 1), (st_call, 6), (st_method, 4), (st_attr_store, 3), (st_class_rebind, 2),
@@ -874,7 +925,7 @@ TEMPLATES = [
     (st_nested, 2), (st_control, 3), (st_gen, 2), (st_print, 1), (st_misc, 2),
     (st_dunder, 2), (st_subclass, 2), (st_rebind_func, 2), (st_locals, 2), (st_with, 2),
     (st_float_edge, 2), (st_next, 1), (st_expr, 6), (st_descriptor, 2), (st_callables, 3),
-    (st_sequences, 4), (st_chain, 1),
+    (st_sequences, 4), (st_chain, 1), (st_cells, 2), (st_dict_keys, 2), (st_exit, 1),
 ]
 # Templates that hit known, reported mismatches (corpus 100-104): only with
 # ``generate(seed, known=True)`` (tools/fuzz_tier2.py --known), so that the fixed-seed
