@@ -211,7 +211,8 @@ KNOWN_MISMATCHES["104_lifetime_after_exception_in_callee.py"] = {
     mode: "tier 1 (callee run in a tier-1 frame: --tier1=all, or inlined in a trace): "
     "after an exception raised in the callee is caught by the caller's loop, the "
     "caller's tier-1 Frame (and its locals) stays alive after the caller returns, until "
-    "the next such exception; not a cycle (gc.collect() does not free it)"
+    "the next exception leaves a frame: ceval._run's unwinding loop keeps it in its "
+    "local `back` (`f = f.back` without the local fixes it)"
     for mode in ("no-jit-all-t1", "tier2-interp", "tier2-jit", "tier2-interp-traced",
                  "tier2-jit-traced")}
 
