@@ -683,7 +683,7 @@ class PrecallSite:
     """
 
     __slots__ = ("form", "counter", "hit_type", "hit", "hit_self", "hit_name", "slack",
-                 "oparg", "pop_after", "method_name", "last_hit", "info", "index")
+                 "oparg", "pop_after", "method_name", "last_hit", "info", "index", "emulated")
 
     def __init__(self, oparg, info=None, index=None, pop_after=False):
         self.oparg = oparg
@@ -699,6 +699,7 @@ class PrecallSite:
         self.hit_self = self.hit_name = None
         self.slack = 1
         self.last_hit = False
+        self.emulated = False           # tier 1 has stepped this site (tier1_precall)
 
     def read(self):
         """Tier 1's site: the facts the emulation needs, and where CPython's count stands."""
@@ -1030,6 +1031,7 @@ def tier1_precall(site, callable_, is_meth, args, kwnames):
             view_args = [obj] + args
             is_meth = True
     slack = precall(site, view_callable, is_meth, view_args, kwnames)
+    site.emulated = True
     form = site.form
     # The fast path of tier 1's CALL: what makes a later call the same hit.
     site.hit_type = site.hit = _NEVER

@@ -19,14 +19,17 @@ cache once and picks what the trace does at the site (``call_form``):
   site is specialized to a form that checks too, or calls Python code (a frame either
   way), or its adaptive counter is backing off after a failed specialization.
 - ``"stop"``: the trace ends before the call, where the emulation is about to change
-  the site (quickening pending, a specialization attempt due, the last call missed):
-  tier 1 runs the call; the exit, once warm, gets a side trace projected from the new
-  state.
+  the site (quickening pending, a specialization attempt due) or has never stepped it
+  (code CPython ran natively so far: its cache names no callable): tier 1 runs the call;
+  the exit, once warm, gets a side trace projected from the new state.
 
 What machine code does not do: count the adaptive counter down while it backs off (a
 site whose specialization failed keeps failing for the same callable; only a later
-change of callable could then specialize at another moment than in CPython), nor count
-misses of a specialized form whose callee is Python code (the call is the same).
+change of callable could then specialize at another moment than in CPython); count
+misses of a specialized form whose callee is Python code (the call is the same); and,
+at a site specialized to a check-free form that holds for many builtins
+(``PRECALL_NO_KW_BUILTIN_FAST``...) whose last call missed, it calls generically, so a
+callback of a builtin that does hit the form there gets one level less than in CPython.
 
 The module also holds the reference bodies of the three uops for ``--tier2=interp``
 (importing it registers them): the guards as in C, ``_CALL_CHECK_FREE`` the uop
@@ -89,21 +92,36 @@ def call_form(code, call_index, oparg):
         # PRECALL_ADAPTIVE: counting down after a failed specialization (a generic call
         # each time), or about to try (the next call may specialize)
         return ("generic", None) if site.counter >= profile.ADAPTIVE_ONE else ("stop", None)
-    if form in _PYTHON_FORMS:
+    if form in _PYTHON_FORMS or form not in profile.CHECK_FREE:
         return "generic", None
-    if not site.last_hit:
-        return "stop", None          # the last call missed: the miss counter is counting
-    if form not in profile.CHECK_FREE:
-        return "generic", None
-    guard = _guard_for(site)
+    guard = _guard_for(site, form)
     if guard is None:
-        return "stop", None
+        if not site.emulated:
+            # read from CPython's own cache (the code ran natively): one call in tier 1
+            # names the callable
+            return "stop", None
+        # A check-free form whose callable the trace cannot name (the last call missed
+        # a form that holds for many builtins): the generic call, one level off where
+        # 3.11 hits that form (see the module docstring).
+        return "generic", None
     return "check_free", guard
 
 
-def _guard_for(site):
-    """The guard uop that holds exactly when tier 1's fast path would hit again."""
+# Forms that hold for one builtin only: the guard is that builtin, hit or miss.
+_SINGLE_CALLABLE_FORMS = {"PRECALL_NO_KW_LEN": len, "PRECALL_NO_KW_ISINSTANCE": isinstance,
+                          "PRECALL_NO_KW_STR_1": str}
+
+
+def _guard_for(site, form):
+    """The guard uop that holds when the site's form hits (tier 1's fast path hits
+    again); None when the trace cannot name the callable."""
     from cpjit.interpreter import profile
+    if form == "PRECALL_NO_KW_LIST_APPEND":
+        return GUARD_METHOD, list.append
+    if form in _SINGLE_CALLABLE_FORMS:
+        return GUARD_IS, _SINGLE_CALLABLE_FORMS[form]
+    if not site.last_hit:
+        return None
     if site.hit is not profile._NEVER:
         return GUARD_IS, site.hit
     if site.hit_type is _BuiltinFunctionType and site.hit_self is not None:
