@@ -181,7 +181,7 @@ class StencilPlan:
     __slots__ = ("stencil", "code", "holes", "data_holes", "code_size", "data_size",
                  "data_alignment", "near", "data_static", "data_xor", "data_groups",
                  "jumps", "got_static", "load_fields", "uses_executor", "index_fields",
-                 "symbols", "_far", "_notes", "near_bytes", "dynamic", "trace_needs")
+                 "symbols", "_far", "_notes", "near_bytes", "trace_needs")
 
     def __init__(self, stencil):
         self.stencil = stencil
@@ -222,7 +222,6 @@ class StencilPlan:
         static, xor, groups, loads = self.near
         # no placement variable: the near code's bytes are the same in every trace
         self.near_bytes = None if groups else (static ^ xor).to_bytes(self.code_size, "little")
-        self.dynamic = bool(self.jumps or loads)
         needs = (self.got_static, self.load_fields, self.index_fields, self.uses_executor)
         self.trace_needs = needs if any(needs) else None
 
@@ -469,6 +468,7 @@ def plan_of(stencil):
 
 
 # ---- plans kept between processes (cpjit.jit_plan_cache) --------------------------------
+# (the order _stored_plan unpacks)
 _STORED_FIELDS = ("code_size", "data_size", "data_alignment", "near", "data_static",
                   "data_xor", "data_groups", "jumps", "load_fields", "uses_executor",
                   "index_fields", "symbols")
@@ -490,43 +490,50 @@ def _stored_plan(stencil, key):
     entry = jit_plan_cache.lookup(key)
     if entry is jit_plan_cache.MISSING:
         return None
+    # (few temporaries: each container allocated here counts towards a collection
+    # of the young generation, which is what loading plans mostly costs)
     try:
-        fields = dict(zip(_STORED_FIELDS, entry))
-        addresses, lanes, load_names, got_names = fields["symbols"]
+        (code_size, data_size, data_alignment, near, data_static, data_xor, data_groups,
+         jumps, load_fields, uses_executor, index_fields, symbols) = entry
+        addresses, lanes, load_names, got_names = symbols
+        static, xor, groups, loads = near
         moved = {}
         for name, old in addresses:
             new = resolve_symbol(name)
             if _address_class(new) != _address_class(old):
                 return None
-            moved[name] = new - old
-        static, xor, groups, loads = fields["near"]
-        if any(moved.values()):
-            old_addresses = dict(addresses)
+            moved[name] = new
+        if lanes or load_names:
             # AT_NEG lanes: the field holds S + d - P; the static integer holds the
             # biased S + d (exact integer arithmetic: moving S adds delta << shift)
-            constants = []
+            old_addresses = dict(addresses)
+            moved_lanes = []
             for offset, constant, name in lanes:
-                static += moved[name] << (8 * offset)
-                constants.append(constant + moved[name])
-            groups = tuple((AT_NEG, repeat, INT32_MIN - min(constants),
-                            INT32_MAX - max(constants)) if variable == AT_NEG
-                           else (variable, repeat, low, high)
-                           for variable, repeat, low, high in groups)
-            lanes = tuple((offset, constant, name) for (offset, _, name), constant
-                          in zip(lanes, constants))
-            loads = list(loads)
-            for index, name in load_names:
-                load = loads[index]
-                loads[index] = load[:2] + (old_addresses[name] + moved[name],) + load[3:]
-            loads = tuple(loads)
-            addresses = tuple((name, old + moved[name]) for name, old in addresses)
-        current = dict(addresses)
+                delta = moved[name] - old_addresses[name]
+                static += delta << (8 * offset)
+                moved_lanes.append((offset, constant + delta, name))
+            if lanes:
+                lowest = min(lane[1] for lane in moved_lanes)
+                highest = max(lane[1] for lane in moved_lanes)
+                groups = tuple((AT_NEG, group[1], INT32_MIN - lowest, INT32_MAX - highest)
+                               if group[0] == AT_NEG else group for group in groups)
+            if load_names:
+                loads = list(loads)
+                for index, name in load_names:
+                    load = loads[index]
+                    loads[index] = (load[0], load[1], moved[name]) + load[3:]
+                loads = tuple(loads)
+            near = (static, xor, groups, loads)
+            lanes = tuple(moved_lanes)
         plan = StencilPlan.__new__(StencilPlan)
-        for name, value in fields.items():
-            setattr(plan, name, value)
-        plan.near = (static, xor, groups, loads)
-        plan.symbols = (addresses, lanes, load_names, got_names)
-        plan.got_static = frozenset(current[name] for name in got_names)
+        plan.code_size, plan.data_size, plan.data_alignment = code_size, data_size, \
+            data_alignment
+        plan.near = near
+        plan.data_static, plan.data_xor, plan.data_groups = data_static, data_xor, data_groups
+        plan.jumps, plan.load_fields, plan.uses_executor, plan.index_fields = \
+            jumps, load_fields, uses_executor, index_fields
+        plan.symbols = (tuple(sorted(moved.items())), lanes, load_names, got_names)
+        plan.got_static = frozenset([moved[name] for name in got_names])
     except (UnresolvedSymbolError, ValueError, TypeError, KeyError, IndexError):
         return None                  # a damaged entry or a symbol gone: plan it here
     plan.stencil = stencil
@@ -624,14 +631,15 @@ def render_trace(trace, base):
     parts = []
     append = parts.append
     plans, code_offsets, data_offsets = trace.plans, trace.code_offsets, trace.data_offsets
-    dynamic = []          # (jumps, chosen loads, code offset, instruction) to patch
-    for plan, code_offset, data_offset, instruction in zip(plans, code_offsets, data_offsets,
-                                                           trace.instructions):
+    # the loads of the variant chosen for each stencil (appending an existing tuple
+    # allocates nothing: fewer collections of the young generation while stitching)
+    chosen_loads = []
+    chosen = chosen_loads.append
+    for plan, code_offset, data_offset in zip(plans, code_offsets, data_offsets):
         fixed = plan.near_bytes
         if fixed is not None:
             append(fixed)
-            if plan.dynamic:
-                dynamic.append((plan.jumps, plan.near[3], code_offset, instruction))
+            chosen(plan.near[3])
             continue
         variant = plan.near
         while True:
@@ -648,8 +656,7 @@ def render_trace(trace, base):
                 return None
             variant = plan.far          # externals out of reach: relaxed one by one
         append((value ^ xor).to_bytes(plan.code_size, "little"))
-        if plan.jumps or loads:
-            dynamic.append((plan.jumps, loads, code_offset, instruction))
+        chosen(loads)
     offset = trace.code_end
     for plan, code_offset, data_offset in zip(plans, code_offsets, data_offsets):
         if not plan.data_size:
@@ -672,7 +679,11 @@ def render_trace(trace, base):
     got_minus_base = got_offset     # G - base for slot 0
     executor_address = trace.executor_address
     try:
-        for jumps, loads, code_offset, instruction in dynamic:
+        for plan, code_offset, instruction, loads in zip(plans, code_offsets,
+                                                         trace.instructions, chosen_loads):
+            jumps = plan.jumps
+            if not jumps and not loads:
+                continue
             for offset, relative, field in jumps:
                 index = 0 if field is None else getattr(instruction, field)
                 _PACK_I(buffer, code_offset + offset,
