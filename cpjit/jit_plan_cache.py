@@ -64,9 +64,10 @@ def _planner_digest():
 
 
 def _holes_bytes(holes):
-    # _name_: the enum's plain attribute (.name is a slower descriptor)
-    return marshal.dumps([(h.offset, h.kind, h.value._name_, h.symbol, h.addend)
-                          for h in holes])
+    # text, not tuples (no container per hole); _name_: the enum's plain attribute
+    # (.name is a slower descriptor)
+    return "".join(["%d %s %s %s %d;" % (h.offset, h.kind, h.value._name_, h.symbol, h.addend)
+                    for h in holes]).encode()
 
 
 def key_of(stencil):
@@ -79,8 +80,9 @@ def key_of(stencil):
     digest.update(stencil.code)
     digest.update(len(stencil.data).to_bytes(8, "little"))
     digest.update(stencil.data)
-    digest.update(marshal.dumps(stencil.data_alignment))
+    digest.update(b"%d|" % stencil.data_alignment)
     digest.update(_holes_bytes(stencil.holes))
+    digest.update(b"|")
     digest.update(_holes_bytes(stencil.data_holes))
     return digest.digest()
 
