@@ -305,6 +305,54 @@ class Doubler:
         object.__setattr__(self, name, value * 2)
 
 
+class IntSub(int):
+    def __add__(self, other):
+        return IntSub(int(self) + int(other) + 1000)
+
+    def __radd__(self, other):
+        return int(self) + int(other) + 2000
+
+    def __sub__(self, other):
+        return 7
+
+    def __lt__(self, other):
+        return True
+
+    __hash__ = int.__hash__
+
+    def __bool__(self):
+        return False
+
+
+class FloatSub(float):
+    def __add__(self, other):
+        return -1.0
+
+    def __mul__(self, other):
+        return FloatSub(2.0)
+
+
+class StrSub(str):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = str.__hash__
+
+    def __add__(self, other):
+        return "plus"
+
+
+class ListSub(list):
+    def __getitem__(self, index):
+        return 99
+
+    def __iter__(self):
+        return iter((5, 5))
+
+    def __len__(self):
+        return 42
+
+
 def exit_from_callee(code):
     print("exiting with", code)
     sys.exit(code)
@@ -918,6 +966,19 @@ def st_exit(rng, n):
     return Stmt((), body, "exit")
 
 
+def st_subtypes(rng, n):
+    k = _k(rng, n)
+    switch = rng.choice([("x", "IntSub(x if isinstance(x, int) else 3)"),
+                         ("fx", "FloatSub(fx)"), ("s", "StrSub(s)"), ("lst", "ListSub(lst)"),
+                         ("x", "IntSub(2 ** 70)")])
+    use = rng.choice(["acc = acc + x", "acc += (x + 1) % 7 + (1 + x) % 5 + (x - 1) % 3",
+                      "acc += x < 3", "fx = fx + 1.5", "fx = fx * 2.0", "acc += int(fx) % 9",
+                      "acc += s == 'zz'", "s = (s + 'q')[-6:]", "acc += lst[0] + _real_len(lst)",
+                      "acc += sum(v for v in lst)", "acc += len(lst)",
+                      "acc += {x: 1}.get(x, 0)", "acc += 1 if x else 2"])
+    return Stmt((), ("if i == %d:" % k, "    %s = %s" % switch, use), "subtypes")
+
+
 TEMPLATES = [
     (st_arith, 6), (st_type_change, 4), (st_float, 2), (st_big, 2), (st_str, 3),
     (st_bool, 1), (st_call, 6), (st_method, 4), (st_attr_store, 3), (st_class_rebind, 2),
@@ -926,6 +987,7 @@ TEMPLATES = [
     (st_dunder, 2), (st_subclass, 2), (st_rebind_func, 2), (st_locals, 2), (st_with, 2),
     (st_float_edge, 2), (st_next, 1), (st_expr, 6), (st_descriptor, 2), (st_callables, 3),
     (st_sequences, 4), (st_chain, 1), (st_cells, 2), (st_dict_keys, 2), (st_exit, 1),
+    (st_subtypes, 3),
 ]
 # Templates that hit known, reported mismatches (corpus 100-104): only with
 # ``generate(seed, known=True)`` (tools/fuzz_tier2.py --known), so that the fixed-seed
