@@ -13,7 +13,8 @@ a process that finds every stencil it uses there never imports capstone.
 The file is one marshal'd dict {digest: lengths}, lengths being the instruction
 lengths as a bytes object (x86-64 instructions are 1..15 bytes), or None when the
 sweep found undecodable bytes.  Writers merge with what is on disk and replace the
-file atomically; a lost race only loses entries, recomputed later.  Any failure
+file atomically, keeping at most MAX_ENTRIES (the oldest go first); a lost race
+only loses entries, recomputed later.  Any failure
 (read-only directory, corrupt file) just means no cache.
 """
 
@@ -27,6 +28,7 @@ import os
 # Bump when the stored format or the meaning of an entry changes.
 _FILE_NAME = "instruction-bounds-v1.marshal"
 
+MAX_ENTRIES = 4096
 MISSING = object()
 _entries = None          # digest -> lengths (bytes), loaded on first lookup
 _path = None
@@ -96,10 +98,13 @@ def store(code, starts):
     try:
         merged = _read(path)
         merged.update(_entries)
+        while len(merged) > MAX_ENTRIES:        # the oldest first (stencils rebuilt since)
+            del merged[next(iter(merged))]
         _entries = merged
+        data = marshal.dumps(merged)
         temporary = "%s.%d.tmp" % (path, os.getpid())
         with open(temporary, "wb") as file:
-            marshal.dump(merged, file)
+            file.write(data)
         os.replace(temporary, path)
     except OSError:
         pass

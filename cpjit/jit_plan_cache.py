@@ -137,9 +137,10 @@ def flush():
     if not path:
         return
     try:
+        data = marshal.dumps(_entries)      # whole, under the GIL: threads may store
         temporary = "%s.%d.tmp" % (path, os.getpid())
         with open(temporary, "wb") as file:
-            marshal.dump(_entries, file)
+            file.write(data)
         os.replace(temporary, path)
     except (OSError, ValueError):
         pass

@@ -77,3 +77,13 @@ def test_an_unwritable_cache_still_answers(tmp_path, monkeypatch):
     monkeypatch.setattr(bounds_cache, "_entries", None)
     bounds_cache.store(CODE, STARTS)
     assert bounds_cache.lookup(CODE) == STARTS
+
+
+def test_the_file_keeps_at_most_max_entries(cache_file, monkeypatch):
+    monkeypatch.setattr(bounds_cache, "MAX_ENTRIES", 2)
+    codes = [b"\xc3" * n for n in range(1, 5)]
+    for code in codes:
+        bounds_cache.store(code, tuple(range(len(code) + 1)))
+    forget_this_process(monkeypatch)
+    assert [bounds_cache.lookup(code) is bounds_cache.MISSING for code in codes] == [
+        True, True, False, False]
