@@ -4,7 +4,6 @@ CPython counterpart: the ``-X`` / ``PYTHON_*`` knobs read in ``Python/initconfig
 (``PYTHON_JIT``, ``PYTHON_UOPS_OPTIMIZE``, ``PYTHON_LLTRACE``).
 """
 
-import dataclasses
 import os
 
 # Like JUMP_BACKWARD_INITIAL_VALUE / SIDE_EXIT_INITIAL_VALUE in pycore_backoff.h.
@@ -14,21 +13,53 @@ DEFAULT_SIDE_EXIT_THRESHOLD = 64
 TIER1_POLICIES = ("loops", "reach", "all")
 TIER2_MODES = ("off", "interp", "jit")
 
+# (field, default); the comments say what each field means. A plain class, not a
+# dataclass: importing dataclasses (and inspect under it) costs ~5 ms of a start.
+_FIELDS = (
+    ("tier1", "loops"),          # which calls tier 1 takes: "loops" (default), "reach", "all"
+    ("tier2", "jit"),            # "off" (--no-jit), "interp" (reference uop interpreter), "jit"
+    ("stats", ""),               # "" (off), "text" or "json"
+    ("stats_file", ""),          # CPJIT_STATS_FILE: write the --stats=json object here
+    ("stats_dispatches", True),  # with stats, count tier-1 dispatches (CPJIT_STATS_DISPATCHES=0:
+                                 # don't; the count costs tier 1 about 6 %)
+    ("backedge_threshold", DEFAULT_BACKEDGE_THRESHOLD),
+    ("side_exit_threshold", DEFAULT_SIDE_EXIT_THRESHOLD),
+    ("uops_optimize", True),     # CPJIT_UOPS_OPTIMIZE=0 turns the analysis passes off
+    ("lltrace", 0),              # CPJIT_LLTRACE=1..4
+)
 
-@dataclasses.dataclass
+
 class Config:
-    """Everything a run of cpjit can be told; one instance, ``cpjit.config.current``."""
+    """Everything a run of cpjit can be told; one instance, ``cpjit.config.current``.
 
-    tier1: str = "loops"          # which calls tier 1 takes: "loops" (default), "reach", "all"
-    tier2: str = "jit"            # "off" (--no-jit), "interp" (reference uop interpreter), "jit"
-    stats: str = ""               # "" (off), "text" or "json"
-    stats_file: str = ""          # CPJIT_STATS_FILE: write the --stats=json object here
-    stats_dispatches: bool = True # with stats, count tier-1 dispatches (CPJIT_STATS_DISPATCHES=0:
-                                  # don't; the count costs tier 1 about 6 %)
-    backedge_threshold: int = DEFAULT_BACKEDGE_THRESHOLD
-    side_exit_threshold: int = DEFAULT_SIDE_EXIT_THRESHOLD
-    uops_optimize: bool = True    # CPJIT_UOPS_OPTIMIZE=0 turns the analysis passes off
-    lltrace: int = 0              # CPJIT_LLTRACE=1..4
+    Keyword (or positional, in the order of ``_FIELDS``) arguments set fields; the
+    rest keep their defaults. Compares and prints like the dataclass it was.
+    """
+
+    __match_args__ = tuple(name for name, _ in _FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        if len(args) > len(_FIELDS):
+            raise TypeError("Config takes at most %d positional arguments" % len(_FIELDS))
+        for (name, default), value in zip(_FIELDS, args):
+            if name in kwargs:
+                raise TypeError("Config got multiple values for argument %r" % name)
+            kwargs[name] = value
+        for name, default in _FIELDS:
+            setattr(self, name, kwargs.pop(name, default))
+        if kwargs:
+            raise TypeError("Config got an unexpected keyword argument %r" % next(iter(kwargs)))
+
+    def __repr__(self):
+        return "Config(%s)" % ", ".join("%s=%r" % (name, getattr(self, name))
+                                        for name, _ in _FIELDS)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name, _ in _FIELDS)
+
+    __hash__ = None     # mutable, like an eq=True dataclass
 
     @classmethod
     def from_environ(cls, environ=None):

@@ -27,15 +27,35 @@ def _parse(cdef_text):
     return ffi
 
 
-def load_ffi(name, cdef_text):
-    """An FFI object with ``cdef_text`` declared (``dlopen``, ``new``, ``cast``,
-    ``typeof``, ``offsetof``... as ``cffi.FFI`` has them)."""
+def _module_file(name, cdef_text):
+    """The generated module's name and path for ``cdef_text`` (one per text and cffi)."""
     key = hashlib.sha256(("%s\0%s\0%s" % (name, _cffi_backend.__version__, cdef_text))
                          .encode()).hexdigest()[:20]
     module_name = "_cpjit_cffi_%s_%s" % (name, key)
+    from cpjit.stencil_build.paths import cache_dir
+    return module_name, os.path.join(str(cache_dir()), module_name + ".py")
+
+
+def is_cached(name, cdef_text=None):
+    """Whether ``load_ffi(name, cdef_text)`` will import a generated module rather than
+    run cffi's parser; without ``cdef_text``: whether any text of ``name`` was generated.
+    (cpjit.run asks before the program starts, see preload_jit_dependencies.)"""
     try:
-        from cpjit.stencil_build.paths import cache_dir
-        path = os.path.join(str(cache_dir()), module_name + ".py")
+        if cdef_text is not None:
+            return os.path.exists(_module_file(name, cdef_text)[1])
+        directory = os.path.dirname(_module_file(name, "")[1])
+        prefix = "_cpjit_cffi_%s_" % name
+        return any(entry.startswith(prefix) and entry.endswith(".py")
+                   for entry in os.listdir(directory))
+    except Exception:
+        return False
+
+
+def load_ffi(name, cdef_text):
+    """An FFI object with ``cdef_text`` declared (``dlopen``, ``new``, ``cast``,
+    ``typeof``, ``offsetof``... as ``cffi.FFI`` has them)."""
+    try:
+        module_name, path = _module_file(name, cdef_text)
         if not os.path.exists(path):
             import cffi
             builder = cffi.FFI()

@@ -2039,11 +2039,9 @@ def make_jit_engine(opt_state):
             table = getattr(table, "stencils", table)
             if "trampoline" not in table:
                 raise RuntimeError("stencil table without a trampoline")
-            # Parse the ABI header with cffi now, before the program runs: done lazily it
-            # would run library code (cffi's parser) in the middle of the program, where
-            # the program's own builtins and hooks can see it.
-            import cpjit.jit as _jit
-            _jit.abi()
+            # cpjit.jit (stitching, cffi) is imported by the first compile, so a run that
+            # makes no trace does not pay for it; cpjit.run.preload_jit_dependencies
+            # imports what it needs from outside cpjit before the program runs.
             _jit_table.append(table)
         except Exception as exc:      # no clang, build failure, ...: interpret instead
             opt_state.stats.jit_fallback("no stencil table: %s: %s"

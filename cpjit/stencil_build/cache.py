@@ -22,14 +22,9 @@ payload, format, digest, unpickling, type) is never used: it is rebuilt.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
-import io
-import json
 import os
 import pathlib
-import pickle
 import sys
 import sysconfig
 
@@ -51,22 +46,44 @@ def table_path(target: Target, cache_dir: pathlib.Path | None = None) -> pathlib
     return directory / ("stencils-%s-%s.table" % (target.triple, python_abi()))
 
 
+def _scan(root, suffix, recursive):
+    """``(name relative to root, path, os.stat_result)`` of the files under ``root``
+    whose names end in ``suffix``, in the order ``sorted(pathlib.Path.rglob(...))``
+    gives (by path components).
+
+    os.scandir, not pathlib: listing and stat-ing the ~240 inputs through pathlib
+    (rglob, relative_to) cost ~10 ms of each start, more than the hashing it guards.
+    """
+    found = []
+    pending = [("", str(root))]
+    while pending:
+        prefix, directory = pending.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except FileNotFoundError:
+            continue
+        for entry in entries:
+            name = prefix + entry.name
+            if entry.is_dir():
+                if recursive:
+                    pending.append((name + "/", entry.path))
+            elif entry.name.endswith(suffix) and entry.is_file():
+                found.append((name.split("/"), name, entry.path))
+    found.sort()
+    return [(name, path, os.stat(path)) for _, name, path in found]
+
+
 def _input_files():
-    """Every input file except the compiler, as ``(name in the digest, path)``, sorted."""
-    files = []
-    stencils = paths.stencils_dir()
-    for path in sorted(stencils.rglob("*")):
-        if path.is_file() and path.suffix in (".c", ".h"):
-            files.append((str(path.relative_to(stencils)), path))
-    for package in ("uops", "stencil_build"):
-        root = _PACKAGE / package
-        for path in sorted(root.glob("*.py")):
-            if path.name != "expansion.py":      # the optimizer's, not an input
-                files.append((str(path.relative_to(_PACKAGE)), path))
+    """Every input file except the compiler, as ``(name in the digest, path, stat)``,
+    in a fixed order."""
+    files = _scan(paths.stencils_dir(), (".c", ".h"), True)
+    package = str(_PACKAGE)
+    for sub in ("uops", "stencil_build"):
+        for name, path, st in _scan(os.path.join(package, sub), ".py", False):
+            if name != "expansion.py":      # the optimizer's, not an input
+                files.append((sub + "/" + name, path, st))
     for include in paths.python_include_dirs():
-        root = pathlib.Path(include)
-        for path in sorted(root.rglob("*.h")):
-            files.append((str(path.relative_to(root)), path))
+        files.extend(_scan(include, ".h", True))
     return files
 
 
@@ -86,8 +103,7 @@ def inputs_digest(target: Target, uop_names=None) -> str:
     """
     files = _input_files()
     fingerprint = hashlib.sha256(_settings(target))
-    for name, path in files:
-        st = path.stat()
+    for name, path, st in files:
         fingerprint.update(("%s\0%d\0%d\n" % (name, st.st_size, st.st_mtime_ns)).encode())
     if uop_names is not None:
         fingerprint.update(("uops " + ",".join(sorted(uop_names))).encode())
@@ -101,9 +117,10 @@ def inputs_digest(target: Target, uop_names=None) -> str:
         pass
     hasher = hashlib.sha256()
     hasher.update(_settings(target))
-    for name, path in files:
+    for name, path, _ in files:
         hasher.update(name.encode() + b"\0")
-        hasher.update(path.read_bytes())
+        with open(path, "rb") as file:
+            hasher.update(file.read())
         hasher.update(b"\0")
     if uop_names is not None:
         hasher.update(("uops " + ",".join(sorted(uop_names))).encode())
@@ -123,6 +140,8 @@ def full_digest(inputs: str, toolchain_version_text: str) -> str:
 
 def write_table(table: StencilTable, path: pathlib.Path, inputs: str) -> None:
     """Write atomically (temp file + rename), so readers never see half a table."""
+    import json
+    import pickle
     payload = pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL)
     header = {
         "format": TABLE_FORMAT_VERSION,
@@ -149,14 +168,16 @@ def read_header(path: pathlib.Path) -> tuple[dict, bytes]:
         raise StaleTable("no table at %s" % path)
     if not blob.startswith(MAGIC):
         raise StaleTable("not a stencil table (bad magic)")
-    stream = io.BytesIO(blob[len(MAGIC):])
+    end = blob.find(b"\n", len(MAGIC))
+    end = len(blob) if end < 0 else end + 1
+    import json      # here, not at import: ``cpjit exec`` may never load a table
     try:
-        header = json.loads(stream.readline())
+        header = json.loads(blob[len(MAGIC):end])
     except ValueError:
         raise StaleTable("corrupt header")
     if not isinstance(header, dict):
         raise StaleTable("corrupt header")
-    return header, stream.read()
+    return header, blob[end:]
 
 
 def read_table(path: pathlib.Path, expected_inputs: str) -> StencilTable:
@@ -168,6 +189,7 @@ def read_table(path: pathlib.Path, expected_inputs: str) -> StencilTable:
         raise StaleTable("corrupt payload (checksum mismatch)")
     if header.get("inputs_digest") != expected_inputs:
         raise StaleTable("built from other inputs (digest mismatch)")
+    import pickle
     try:
         table = pickle.loads(payload)
     except Exception as error:  # a checksummed payload that still fails: treat as corrupt
@@ -177,16 +199,31 @@ def read_table(path: pathlib.Path, expected_inputs: str) -> StencilTable:
     return table
 
 
-@contextlib.contextmanager
-def build_lock(path: pathlib.Path):
+class build_lock:
     """Serialize builds of one table between processes (pytest -n 2, threads)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+
+    def __init__(self, path: pathlib.Path):
+        self.path = path
+        self.lock = None
+
+    def __enter__(self):
+        import fcntl
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.lock = open(self.path.with_name(self.path.name + ".lock"), "a+")
         try:
-            yield
+            fcntl.flock(self.lock, fcntl.LOCK_EX)
+        except BaseException:
+            self.lock.close()
+            raise
+        return None
+
+    def __exit__(self, *exc_info):
+        import fcntl
+        try:
+            fcntl.flock(self.lock, fcntl.LOCK_UN)
         finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            self.lock.close()
+        return False
 
 
 _loaded: dict[str, StencilTable] = {}
