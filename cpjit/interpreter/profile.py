@@ -64,9 +64,11 @@ class CodeInfo:
         self.precall_sites = {}       # byte offset of the CALL -> PrecallSite
         self.load_method_calls = None  # CALL index -> LOAD_METHOD name (load_method_calls)
         self.stub = None              # traceback stub code (traceback.py)
+        # 16 bits per conditional jump, newest outcome in bit 0; it starts as CPython's
+        # cache does (_PyCode_Quicken: 0x5555, alternating), i.e. "no idea yet"
         for index, (op, _arg) in enumerate(self.instructions):
             if op in CONDITIONAL_JUMPS:
-                self.branch_history[index * 2] = 0
+                self.branch_history[index * 2] = 0x5555
 
     def line_of(self, index):
         """Source line of the instruction at code unit ``index`` (``PyCode_Addr2Line``)."""
