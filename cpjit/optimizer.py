@@ -783,7 +783,7 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
         if pushes_frame or (generic_only and opname == "CALL"):
             seq, callee, frame_exit, callee_code = _plan_python_call(
                 seq, opname, oparg, entry, code, frame if first else None,
-                len(trace_stack), generic_only, stats)
+                len(trace_stack), generic_only, stats, inside_inlined_calls=bool(seed))
             pushes_frame = any(u == "_PUSH_FRAME" for u, _ in seq)
             if lltrace >= 2 and frame_exit is not None:
                 print("    call ends the trace in the callee: %s" % frame_exit, file=sys.stderr)
@@ -944,7 +944,8 @@ def _is_bindable_python_function(func):
         0x04 | 0x08 | _CO_NATIVE_ONLY)
 
 
-def _plan_python_call(seq, opname, oparg, entry, code, frame, depth, generic_only, stats):
+def _plan_python_call(seq, opname, oparg, entry, code, frame, depth, generic_only, stats,
+                      inside_inlined_calls=False):
     """The ``_PUSH_FRAME`` cases of ``translate_bytecode_to_trace``: ``(uops, callee,
     frame_exit, callee_code)``; ``frame_exit`` is None when the callee is inlined (or no
     frame is pushed), else the uop that ends the trace right after ``_PUSH_FRAME``;
@@ -989,8 +990,18 @@ def _plan_python_call(seq, opname, oparg, entry, code, frame, depth, generic_onl
                 # Another function object with the profiled code (a closure made
                 # again): the code is inlined behind a guard on the code.
                 return _inline_by_code(known, code, depth, stats)
-            stats.inc("dynamic_call")
-            return _DYNAMIC_CALL, None, "_DYNAMIC_EXIT", None
+            if not inside_inlined_calls:
+                stats.inc("dynamic_call")
+                return _DYNAMIC_CALL, None, "_DYNAMIC_EXIT", None
+            # Inside calls machine code inlined, a dynamic exit strands every caller
+            # in tier 1 (the trace found at the callee cannot return into frames it
+            # did not push).  Inline the function on the stack instead, behind its
+            # _CHECK_FUNCTION_EXACT_ARGS: a polymorphic site gets a side trace per
+            # callee, chained on that guard's exits (bounded by MAX_CHAIN_LENGTH).
+            entry = {"form": "CALL_PY_EXACT_ARGS", "func": now[0], "code": now[0].__code__}
+            stats.inc("polymorphic_callee_inlined")
+            callee = now[0]
+            profiled = True
         if exp.specialized_name(entry) == "CALL_PY_WITH_DEFAULTS":
             seq = _WITH_DEFAULTS_CALL
         else:
