@@ -115,3 +115,27 @@ def test_input_files_in_pathlib_order():
         for path in sorted(root.rglob("*.h")):
             expected.append((str(path.relative_to(root)), str(path)))
     assert [(name, path) for name, path, _ in cache._input_files()] == expected
+
+
+def test_python_build_facts_are_sysconfig_s_and_remembered(tmp_path, monkeypatch):
+    import sysconfig
+    from cpjit.stencil_build import paths
+    from cpjit.stencil_build.target import X86_64_LINUX, host_target
+    expected = (sysconfig.get_config_var("SOABI"),
+                list(dict.fromkeys([sysconfig.get_paths()["include"],
+                                    sysconfig.get_paths()["platinclude"]])))
+    monkeypatch.setenv("CPJIT_STENCIL_CACHE", str(tmp_path))
+    monkeypatch.setattr(paths, "_facts", [])
+    assert paths.python_build_facts() == expected                 # asked sysconfig
+    record = tmp_path / paths._FACTS_FILE
+    assert record.exists()
+    monkeypatch.setattr(paths, "_facts", [])
+    monkeypatch.setattr(paths, "_facts_from_sysconfig", lambda: 1 / 0)
+    assert paths.python_build_facts() == expected                 # read back, no sysconfig
+    # a record of another interpreter is not believed
+    record.write_text(record.read_text().replace(sys.executable, "/elsewhere/python"))
+    monkeypatch.setattr(paths, "_facts", [])
+    with pytest.raises(ZeroDivisionError):
+        paths.python_build_facts()
+    if sysconfig.get_platform() == "linux-x86_64":
+        assert host_target() is X86_64_LINUX

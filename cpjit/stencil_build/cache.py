@@ -26,7 +26,6 @@ import hashlib
 import os
 import pathlib
 import sys
-import sysconfig
 
 from cpjit.stencil_build import paths
 from cpjit.stencil_build.errors import BuildError
@@ -38,7 +37,7 @@ _PACKAGE = pathlib.Path(__file__).resolve().parent.parent
 
 
 def python_abi() -> str:
-    return sysconfig.get_config_var("SOABI") or "cpython-%d%d" % sys.version_info[:2]
+    return paths.python_soabi()
 
 
 def table_path(target: Target, cache_dir: pathlib.Path | None = None) -> pathlib.Path:

@@ -12,8 +12,8 @@ writable (git-ignored), otherwise ``$XDG_CACHE_HOME/cpjit`` (default
 from __future__ import annotations
 
 import os
-import sysconfig
 import pathlib
+import sys
 
 PACKAGE_DIR = pathlib.Path(__file__).resolve().parent.parent   # .../cpjit
 
@@ -52,8 +52,65 @@ def _writable_dir(path: pathlib.Path) -> bool:
 
 def python_include_dirs() -> list[str]:
     """The running Python's headers (internal ones are under include/internal)."""
-    dirs = [sysconfig.get_paths()["include"], sysconfig.get_paths()["platinclude"]]
-    return list(dict.fromkeys(dirs))
+    return python_build_facts()[1]
+
+
+def python_soabi() -> str:
+    """sysconfig's SOABI of the running Python (e.g. ``cpython-311-x86_64-linux-gnu``)."""
+    return python_build_facts()[0]
+
+
+# What sysconfig says about the running Python, remembered per cache directory next to
+# the table: importing sysconfig and expanding its install paths cost ~2 ms of every
+# start. The record names the interpreter it describes (fields below); another
+# interpreter, or any doubt, asks sysconfig again.
+_FACTS_FILE = "python-build.facts"
+_facts = []
+
+
+def _interpreter_identity() -> list[str]:
+    return [sys.executable, sys.version, sys.prefix, sys.exec_prefix, sys.base_prefix,
+            sys.base_exec_prefix, str(sys.hexversion)]
+
+
+def _facts_from_sysconfig():
+    import sysconfig
+    soabi = sysconfig.get_config_var("SOABI") or "cpython-%d%d" % sys.version_info[:2]
+    paths = sysconfig.get_paths()
+    return soabi, list(dict.fromkeys([paths["include"], paths["platinclude"]]))
+
+
+def python_build_facts():
+    """``(SOABI, [include directories])`` of the running Python, as sysconfig gives them."""
+    if _facts:
+        return _facts[0]
+    identity = _interpreter_identity()
+    try:
+        record_path = os.path.join(str(cache_dir()), _FACTS_FILE)
+    except OSError:
+        record_path = None
+    facts = None
+    if record_path is not None:
+        try:
+            with open(record_path, encoding="utf-8") as f:
+                fields = f.read().split("\0")
+            n = len(identity)
+            if fields[:n] == identity and len(fields) >= n + 2:
+                facts = fields[n], fields[n + 1:]
+        except (OSError, ValueError):
+            pass
+    if facts is None:
+        facts = _facts_from_sysconfig()
+        if record_path is not None:
+            try:
+                tmp = "%s.%d.tmp" % (record_path, os.getpid())
+                with open(tmp, "w", encoding="utf-8") as f:
+                    f.write("\0".join(identity + [facts[0]] + facts[1]))
+                os.replace(tmp, record_path)
+            except OSError:
+                pass     # a read-only cache: ask sysconfig at each start
+    _facts.append(facts)
+    return facts
 
 
 def cache_dir() -> pathlib.Path:

@@ -33,7 +33,8 @@ Why these flags (measured on this machine with clang 22.1.8 from ziglang,
 from __future__ import annotations
 
 import dataclasses
-import sysconfig
+import os
+import sys
 
 # ELF x86-64 relocation numbers (System V x86-64 psABI, table 4.9).  Kept here,
 # not taken from pyelftools, whose names lag behind (it lacks GOTPCRELX).
@@ -110,6 +111,11 @@ X86_64_LINUX = Target(
 
 def host_target() -> Target:
     """The target of the running interpreter (error for unsupported hosts)."""
+    # sysconfig.get_platform()'s answer without importing sysconfig at each start: a
+    # 64-bit Python on an x86-64 Linux kernel is 'linux-x86_64'.
+    if sys.platform == "linux" and sys.maxsize > 2**32 and os.uname().machine == "x86_64":
+        return X86_64_LINUX
+    import sysconfig
     platform = sysconfig.get_platform()          # e.g. 'linux-x86_64'
     if platform == "linux-x86_64":
         return X86_64_LINUX
