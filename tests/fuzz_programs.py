@@ -418,6 +418,7 @@ class Program:
     seed: int
     cases: tuple
     ending: tuple = field(default=())
+    module_case: object = None      # a Case run at module level after main(), or None
 
     def source(self):
         return render(self)
@@ -439,8 +440,8 @@ LOOP_HEADERS = {
 }
 
 
-def render_case(case):
-    lines = ["def %s(n):" % case.name]
+def _case_body(case):
+    """The statements of a case: its variables, the statements' set-up, the loop."""
     body = ["acc = 0", "x = 1", "s = 'ab'", "lst = [1, 2, 3]", "d = {0: 1, 1: 2}",
             "t = (4, 5, 6)", "fx = 0.5", "big = 1", "flag = False", "o = A()"]
     for stmt in case.stmts:
@@ -455,10 +456,24 @@ def render_case(case):
     else:
         body += list(LOOP_HEADERS[case.loop])
         body += _indent(loop_body, 1)
-    if case.loop.endswith("else") or any(s.kind == "break" for s in case.stmts):
+    if any(s.kind == "break" for s in case.stmts):
         body += ["else:", "    print('no break', acc)"]
-    body += ["return acc, x, fx, big % 1000, s[-4:], _real_len(lst), flag"]
-    return lines + _indent(body, 1)
+    return body
+
+
+_RESULTS = "acc, x, fx, big % 1000, s[-4:], _real_len(lst), flag"
+
+
+def render_case(case):
+    """``def case_N(n): ...`` returning the case's results."""
+    body = _case_body(case) + ["return " + _RESULTS]
+    return ["def %s(n):" % case.name] + _indent(body, 1)
+
+
+def render_module_case(case):
+    """The same loop at module level: every variable is a global (LOAD_NAME,
+    STORE_NAME, LOAD_GLOBAL in the trace); what escapes it is uncaught."""
+    return ["n = %d" % case.n] + _case_body(case) + ["print('module', %s)" % _RESULTS]
 
 
 def render(program):
@@ -470,6 +485,8 @@ def render(program):
     lines.append("CASES = [%s]" % ", ".join(
         "(%r, %s, %d)" % (c.name, c.name, c.n) for c in program.cases))
     lines.append(MAIN_TEMPLATE)
+    if program.module_case is not None:
+        lines += render_module_case(program.module_case)
     lines += list(program.ending)
     return "\n".join(lines) + "\n"
 
@@ -1034,7 +1051,12 @@ def generate(seed, known=False):
     templates = TEMPLATES + KNOWN_MISMATCH_TEMPLATES if known else TEMPLATES
     cases = tuple(random_case(rng, i, templates) for i in range(rng.randint(1, 4)))
     ending = rng.choice(ENDINGS)
-    return Program(seed, cases, ending)
+    module_case = None
+    if rng.random() < 0.35:
+        # (no closures over the loop's variables at module level: no nonlocal there)
+        module_templates = [(f, w) for f, w in templates if f is not st_cells]
+        module_case = random_case(rng, len(cases), module_templates)
+    return Program(seed, cases, ending, module_case)
 
 
 def shrink_candidates(program):
@@ -1042,6 +1064,12 @@ def shrink_candidates(program):
     shorten a loop.  Used by the minimiser in tools/fuzz_tier2.py."""
     if program.ending:
         yield replace(program, ending=())
+    if program.module_case is not None:
+        yield replace(program, module_case=None)
+        case = program.module_case
+        for j in range(len(case.stmts)):
+            yield replace(program, module_case=replace(
+                case, stmts=case.stmts[:j] + case.stmts[j + 1:]))
     if len(program.cases) > 1:
         for index in range(len(program.cases)):
             yield replace(program, cases=program.cases[:index] + program.cases[index + 1:])
