@@ -783,7 +783,8 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
         if pushes_frame or (generic_only and opname == "CALL"):
             seq, callee, frame_exit, callee_code = _plan_python_call(
                 seq, opname, oparg, entry, code, frame if first else None,
-                len(trace_stack), generic_only, stats, inside_inlined_calls=bool(seed))
+                len(trace_stack), generic_only, stats, inside_inlined_calls=bool(seed),
+                last_in_chain=_projected_chain_length.get(id(frame), 0) >= MAX_CHAIN_LENGTH)
             pushes_frame = any(u == "_PUSH_FRAME" for u, _ in seq)
             if lltrace >= 2 and frame_exit is not None:
                 print("    call ends the trace in the callee: %s" % frame_exit, file=sys.stderr)
@@ -945,7 +946,7 @@ def _is_bindable_python_function(func):
 
 
 def _plan_python_call(seq, opname, oparg, entry, code, frame, depth, generic_only, stats,
-                      inside_inlined_calls=False):
+                      inside_inlined_calls=False, last_in_chain=False):
     """The ``_PUSH_FRAME`` cases of ``translate_bytecode_to_trace``: ``(uops, callee,
     frame_exit, callee_code)``; ``frame_exit`` is None when the callee is inlined (or no
     frame is pushed), else the uop that ends the trace right after ``_PUSH_FRAME``;
@@ -990,14 +991,15 @@ def _plan_python_call(seq, opname, oparg, entry, code, frame, depth, generic_onl
                 # Another function object with the profiled code (a closure made
                 # again): the code is inlined behind a guard on the code.
                 return _inline_by_code(known, code, depth, stats)
-            if not inside_inlined_calls:
+            if not inside_inlined_calls or last_in_chain:
                 stats.inc("dynamic_call")
                 return _DYNAMIC_CALL, None, "_DYNAMIC_EXIT", None
             # Inside calls machine code inlined, a dynamic exit strands every caller
             # in tier 1 (the trace found at the callee cannot return into frames it
             # did not push).  Inline the function on the stack instead, behind its
             # _CHECK_FUNCTION_EXACT_ARGS: a polymorphic site gets a side trace per
-            # callee, chained on that guard's exits (bounded by MAX_CHAIN_LENGTH).
+            # callee, chained on that guard's exits.  The last trace a chain may have
+            # (MAX_CHAIN_LENGTH) still pushes dynamically: it takes any callee.
             entry = {"form": "CALL_PY_EXACT_ARGS", "func": now[0], "code": now[0].__code__}
             stats.inc("polymorphic_callee_inlined")
             callee = now[0]
@@ -1494,6 +1496,8 @@ def get_stats():
 # id(innermost frame) -> its callers as (code, func, resume index, CALL offset),
 # outermost first, while side_exit_optimize projects from that frame.
 _seeded_callers = {}
+# id(frame) -> the chain length of the side trace side_exit_optimize projects from it.
+_projected_chain_length = {}
 
 
 def _callers_of(frame, count):
@@ -1550,11 +1554,13 @@ def side_exit_optimize(exit, frame, inlined=0):
         return None
     if callers:
         _seeded_callers[id(frame)] = callers
+    _projected_chain_length[id(frame)] = length
     try:
         executor = _PyOptimizer_Optimize(opt, frame, exit.target, None, owner.chain_depth + 1,
                                          despecialize_first=exit.guard_at_target)
     finally:
         _seeded_callers.pop(id(frame), None)
+        _projected_chain_length.pop(id(frame), None)
     if executor is None:
         return None
     executor.chain_length = length

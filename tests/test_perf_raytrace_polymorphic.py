@@ -120,3 +120,42 @@ def test_the_side_traces_guard_each_callee(stencil_table):
             assert g[cls].val in guarded, (cls, guarded)
         assert not any(name == "_DYNAMIC_EXIT" for ex in seen for name, *_ in ex)
         assert optimizer.get_stats()["exits"]["dynamic"] == 0
+
+
+def _megamorphic_source(callees, n):
+    classes = "".join("class K%d:\n    def val(self, x):\n        return x + %d\n\n\n"
+                      % (k, k * k + 1) for k in range(callees))
+    return classes + textwrap.dedent("""
+        def shade(obj, i):
+            v = obj.val(i)
+            for k in (1, 2):
+                v += k
+            return v
+
+
+        def loop(n):
+            objs = [%s]
+            t = 0
+            for i in range(n):
+                obj = objs[(i >= 200) * (i %% %d)]
+                t += shade(obj, i)
+            return t
+
+
+        print(loop(%d))
+        """) % (", ".join("K%d()" % k for k in range(callees)), callees, n)
+
+
+@pytest.mark.parametrize("mode", ["jit", "interp"])
+def test_a_megamorphic_site_ends_its_chain_with_a_dynamic_push(tmp_path, mode,
+                                                                stencil_table):
+    from cpjit.optimizer import MAX_CHAIN_LENGTH
+    callees = MAX_CHAIN_LENGTH + 4
+    stats = _run_with_stats(tmp_path, _megamorphic_source(callees, 6000), mode)
+    # One side trace per callee up to the chain's last one, which pushes any callee
+    # and ends in _DYNAMIC_EXIT (rather than leave the site to tier 1 once the chain
+    # is full: side_chain_too_long).
+    assert 2 <= stats.get("polymorphic_callee_inlined", 0) < MAX_CHAIN_LENGTH
+    assert stats.get("dynamic_call", 0) >= 1
+    assert stats["exits"]["dynamic"] > 0
+    assert stats.get("side_chain_too_long", 0) == 0
