@@ -35,7 +35,6 @@ Machine code itself is *never* called through cffi (see cpjit.jit).
 # keeps the ones it saw at import, as tier 1 does.
 from cpjit._hostbuiltins import *  # noqa: F401,F403  (cpjit keeps the original builtins)
 
-import dataclasses
 import os
 import threading
 
@@ -148,28 +147,39 @@ def _round_up(value, granule):
     return (value + granule - 1) // granule * granule
 
 
-@dataclasses.dataclass(eq=False)
+# Plain classes, not dataclasses: cpjit.jit (and this module) are imported by the
+# first compile, and each @dataclass costs ~0.3 ms of code generation there.
 class _Mapping:
     """One mmap: a shared page of small traces, or the private pages of a big one."""
 
-    address: int
-    size: int
-    shared: bool
-    head: int = 0            # bump pointer (offset of the next free byte)
-    live: int = 0            # regions placed here and not freed
-    sealed: bool = False     # True once read+execute (never writable again)
-    dead: bool = False       # every region freed: unmapped, or waiting to be
+    def __init__(self, address, size, shared, head=0, live=0, sealed=False, dead=False):
+        self.address = address
+        self.size = size
+        self.shared = shared
+        self.head = head         # bump pointer (offset of the next free byte)
+        self.live = live         # regions placed here and not freed
+        self.sealed = sealed     # True once read+execute (never writable again)
+        self.dead = dead         # every region freed: unmapped, or waiting to be
+
+    def __repr__(self):
+        return ("_Mapping(address=%#x, size=%d, shared=%r, head=%d, live=%d, sealed=%r, "
+                "dead=%r)" % (self.address, self.size, self.shared, self.head, self.live,
+                              self.sealed, self.dead))
 
 
-@dataclasses.dataclass(eq=False)
 class Region:
     """Code placed by an ExecutableMemory: `size` bytes at `address`, read+execute."""
 
-    address: int
-    size: int
-    mapping: _Mapping
-    owner: "ExecutableMemory"
-    freed: bool = False
+    def __init__(self, address, size, mapping, owner, freed=False):
+        self.address = address
+        self.size = size
+        self.mapping = mapping
+        self.owner = owner
+        self.freed = freed
+
+    def __repr__(self):
+        return "Region(address=%#x, size=%d, freed=%r)" % (self.address, self.size,
+                                                            self.freed)
 
     def read(self):
         """The bytes as they are in memory now."""
