@@ -978,10 +978,12 @@ def _call(f, inst, st):
     else:
         func = s[-n - 2]
         args = s[-n - 1:]
-    if type(func) is types.FunctionType or _needs_tier1_call(func, n):
-        # Python-to-Python calls belong to tier 1 (it keeps its own frame stack; only
-        # profiled exact calls are inlined with _PUSH_FRAME), and so do callables that
-        # read their caller's frame (locals(), super(), sys._getframe, ...).
+    if (type(func) is types.FunctionType and _is_own_function(func)) or \
+            _needs_tier1_call(func, n):
+        # As the _CALL stencil: a Python function is called natively (CPython runs it,
+        # as tier 1 runs the functions its policy leaves native), but cpjit's own (the
+        # frame hooks installed as sys._getframe & co.) and the callables that read
+        # their caller's frame (locals(), super(), ...) are tier 1's.
         return inst.jump_target
     kwnames = st.kwnames
     cell = st.rcell
@@ -1011,6 +1013,12 @@ def _call(f, inst, st):
         if slack:
             cell.value += slack
     s[-n - 2:] = [result]
+
+
+def _is_own_function(func):
+    """``cpjit_is_own_function`` (tier2_support.h): defined in a cpjit module."""
+    module = func.__module__
+    return type(module) is str and (module == "cpjit" or module.startswith("cpjit."))
 
 
 def _native_call_slack(f, call_offset, func, self_or_null, args, kwnames):

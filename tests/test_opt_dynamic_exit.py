@@ -213,15 +213,19 @@ def test_site_alternating_callees_gets_a_dynamic_side_trace(engine):
         root = first_executor(g["loop"])
         assert "_CHECK_FUNCTION_EXACT_ARGS" in uop_names(root)     # `one`, inlined
         sides = [uop_names(ex) for ex in _all_executors(root)[1:]]
-        # The profile's callee is not the one on the stack when the exit gets hot: the
-        # side trace at the CALL pushes whichever Python function comes, and ends in its
-        # frame.
+        # The profile's callee is not the one on the stack when the exit gets hot: a
+        # side trace that starts at the CALL pushes whichever Python function comes,
+        # and ends in its frame; one that starts earlier (where the branches' history
+        # ends the first trace) reaches the site once its profile is gone and calls
+        # through the generic _CALL, natively.  Either way no call leaves tier 2.
         dynamic = [n for n in sides if _pairs(n, "_PUSH_FRAME", "_DYNAMIC_EXIT")]
-        assert dynamic, sides
-        assert "_CHECK_PY_FUNCTION_EXACT_ARGS" in dynamic[0]
-        # (Other paths through the loop, projected once the site is megamorphic and
-        # its profile gone, still reach it through the generic _CALL, which deopts.)
-        assert optimizer.get_stats()["exits"]["dynamic"] > 50
+        native = [n for n in sides if "_CALL" in n]
+        assert dynamic or native, sides
+        for names in dynamic:
+            assert "_CHECK_PY_FUNCTION_EXACT_ARGS" in names
+        stats = optimizer.get_stats()
+        assert stats["exits"]["deopt"] == 0
+        assert stats["deopt by uop"].get("_CALL", 0) == 0
 
 
 GENERATOR_CALLEE = """
@@ -275,13 +279,11 @@ def test_exits_are_counted_by_uop(engine):
         # Every kind's per-uop counts add up to its exits.
         for kind in ("deopt", "side", "error", "dynamic"):
             assert sum(stats["%s by uop" % kind].values()) == stats["exits"][kind], kind
-        # A megamorphic call site: the generic _CALL. The reference interpreter leaves
-        # each Python function to tier 1 (a deopt per call); machine code calls it
-        # natively, as tier 1 does with functions its policy leaves native.
-        if engine == "interp":
-            assert stats["deopt by uop"].get("_CALL", 0) > 250
-        else:
-            assert stats["deopt by uop"].get("_CALL", 0) == 0
+        # A megamorphic call site: the generic _CALL, which calls each Python function
+        # natively in both engines, as tier 1 does with functions its policy leaves
+        # native (no deopt).
+        assert stats["deopt by uop"].get("_CALL", 0) == 0
+        assert sum(stats["exits"].values()) > 0
 
 
 def test_per_uop_counts_are_off_unless_stats_are_on():
@@ -289,8 +291,9 @@ def test_per_uop_counts_are_off_unless_stats_are_on():
         g = run_source(MEGAMORPHIC)
         call(g["loop"], 300)
         stats = optimizer.get_stats()
-        assert stats["exits"]["deopt"] > 250
-        assert stats["deopt by uop"] == {}
+        assert sum(stats["exits"].values()) > 0
+        for kind in ("deopt", "side", "error", "dynamic"):
+            assert stats["%s by uop" % kind] == {}
 
 
 def test_exit_uop_names_shared_stubs():

@@ -576,8 +576,9 @@ op(_PRECALL, (--)) {
     }
 }
 
-// 3.11 CALL for anything but a Python function (those deopt: tier 1 runs
-// them on its own frame stack) or a builtin that reads its caller's frame.  (NULL, callable, args) or (callable, self, args).
+// 3.11 CALL, generic: anything callable (a Python function runs natively), but
+// cpjit's own functions and builtins that read their caller's frame deopt (tier 1
+// answers those).  Stack: (NULL, callable, args) or (callable, self, args).
 op(_CALL, (first, second, args[oparg] -- res)) {
     PyObject *callable = first == NULL ? second : first;
     PyObject **argv = first == NULL ? args : args - 1;
