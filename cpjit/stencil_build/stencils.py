@@ -49,8 +49,74 @@ Use ``cpjit.stencil_build.load_stencils()`` to get the table for the running Pyt
 
 from __future__ import annotations
 
-import dataclasses
 import enum
+
+
+class Record:
+    """A small record class: fields from ``FIELDS`` (name, default), keyword or positional
+    construction, ``==`` and ``repr`` over the fields, as the dataclass it replaces.
+
+    Not dataclasses: creating the four dataclasses of the table (with the dataclasses and
+    inspect imports they need) cost ~2.5 ms of every ``cpjit exec`` start.
+    """
+
+    FIELDS = ()
+    _REQUIRED = object()
+
+    def __init__(self, *args, **kwargs):
+        fields = self.FIELDS
+        if len(args) > len(fields):
+            raise TypeError("%s takes at most %d arguments" % (type(self).__name__, len(fields)))
+        values = {}
+        for (name, _), value in zip(fields, args):
+            values[name] = value
+        for name, value in kwargs.items():
+            if name in values:
+                raise TypeError("%s got multiple values for %r" % (type(self).__name__, name))
+            values[name] = value
+        set_field = object.__setattr__        # frozen records refuse plain assignment
+        for name, default in fields:
+            if name in values:
+                set_field(self, name, values.pop(name))
+            elif default is Record._REQUIRED:
+                raise TypeError("%s missing argument %r" % (type(self).__name__, name))
+            else:
+                set_field(self, name, default)
+        if values:
+            raise TypeError("%s got an unexpected argument %r"
+                            % (type(self).__name__, next(iter(values))))
+
+    def _values(self):
+        return tuple(getattr(self, name) for name, _ in self.FIELDS)
+
+    def __repr__(self):
+        return "%s(%s)" % (type(self).__name__, ", ".join(
+            "%s=%r" % (name, getattr(self, name)) for name, _ in self.FIELDS))
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    __hash__ = None     # mutable records are unhashable, as eq=True dataclasses
+
+
+class FrozenRecord(Record):
+    """A Record whose fields cannot be assigned after construction (hashable)."""
+
+    def __setattr__(self, name, value):
+        raise AttributeError("cannot assign to field %r of a frozen %s"
+                             % (name, type(self).__name__))
+
+    def __delattr__(self, name):
+        raise AttributeError("cannot delete field %r of a frozen %s"
+                             % (name, type(self).__name__))
+
+    def __hash__(self):
+        return hash(self._values())
+
+
+_REQUIRED = Record._REQUIRED
 
 
 class HoleValue(enum.Enum):
@@ -86,53 +152,56 @@ HOLE_SYMBOLS = {
 }
 
 
-@dataclasses.dataclass(frozen=True)
-class Hole:
+class Hole(FrozenRecord):
     """One relocation to apply (CPython: _stencils.Hole)."""
 
-    offset: int            # byte offset of the patched field in code (or data)
-    kind: str              # raw ELF relocation type, e.g. "R_X86_64_PLT32"
-    value: HoleValue
-    symbol: str | None     # external symbol name (value is ZERO) or None
-    addend: int
+    FIELDS = (
+        ("offset", _REQUIRED),   # int: byte offset of the patched field in code (or data)
+        ("kind", _REQUIRED),     # str: raw ELF relocation type, e.g. "R_X86_64_PLT32"
+        ("value", _REQUIRED),    # HoleValue
+        ("symbol", _REQUIRED),   # str | None: external symbol name (value is ZERO) or None
+        ("addend", _REQUIRED),   # int
+    )
 
     def describe(self) -> str:
         what = self.symbol if self.symbol else self.value.name
         return "%#x %s %s%+d" % (self.offset, self.kind, what, self.addend)
 
 
-@dataclasses.dataclass
-class Stencil:
+class Stencil(Record):
     """Machine code of one uop, or of the trampoline (CPython: _stencils.StencilGroup)."""
 
-    name: str
-    code: bytes
-    data: bytes
-    holes: list[Hole]
-    data_holes: list[Hole]
-    code_alignment: int = 16
-    data_alignment: int = 8
-    # bytes removed from the end of code because the last instruction was a
-    # jump to _JIT_CONTINUE (the next stencil is placed right after)
-    fallthrough_bytes_removed: int = 0
+    FIELDS = (
+        ("name", _REQUIRED),          # str
+        ("code", _REQUIRED),          # bytes
+        ("data", _REQUIRED),          # bytes
+        ("holes", _REQUIRED),         # list[Hole]
+        ("data_holes", _REQUIRED),    # list[Hole]
+        ("code_alignment", 16),
+        ("data_alignment", 8),
+        # bytes removed from the end of code because the last instruction was a
+        # jump to _JIT_CONTINUE (the next stencil is placed right after)
+        ("fallthrough_bytes_removed", 0),
+    )
 
     def external_symbols(self) -> set[str]:
         return {h.symbol for h in self.holes + self.data_holes if h.symbol}
 
 
-@dataclasses.dataclass
-class StencilTable:
+class StencilTable(Record):
     """Every stencil for one (target, Python ABI, inputs digest)."""
 
-    stencils: dict[str, Stencil]   # uop name -> stencil; also "trampoline"
-    target: str                    # e.g. "x86_64-linux-musl"
-    python_abi: str                # e.g. "cpython-311-x86_64-linux-gnu"
-    digest: str                    # sha256 of every input + the compiler (cpjit.stencil_build.cache)
-    toolchain: str                 # e.g. "clang 22.1.8 (ziglang)"
-    flags: list[str]               # clang flags the objects were compiled with
-    build_seconds: float = 0.0
-    format_version: int = 1
-    inputs_digest: str = ""        # digest without the compiler (checked on load)
+    FIELDS = (
+        ("stencils", _REQUIRED),      # dict[str, Stencil]: uop name -> stencil; also "trampoline"
+        ("target", _REQUIRED),        # str, e.g. "x86_64-linux-musl"
+        ("python_abi", _REQUIRED),    # str, e.g. "cpython-311-x86_64-linux-gnu"
+        ("digest", _REQUIRED),        # sha256 of every input + the compiler (cpjit.stencil_build.cache)
+        ("toolchain", _REQUIRED),     # str, e.g. "clang 22.1.8 (ziglang)"
+        ("flags", _REQUIRED),         # list[str]: clang flags the objects were compiled with
+        ("build_seconds", 0.0),
+        ("format_version", 1),
+        ("inputs_digest", ""),        # digest without the compiler (checked on load)
+    )
 
     @property
     def trampoline(self) -> Stencil:

@@ -32,9 +32,10 @@ Why these flags (measured on this machine with clang 22.1.8 from ziglang,
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
+
+from cpjit.stencil_build.stencils import FrozenRecord, _REQUIRED
 
 # ELF x86-64 relocation numbers (System V x86-64 psABI, table 4.9).  Kept here,
 # not taken from pyelftools, whose names lag behind (it lacks GOTPCRELX).
@@ -55,23 +56,28 @@ X86_64_RELOCATIONS = {
 }
 
 
-@dataclasses.dataclass(frozen=True)
-class Target:
+class Target(FrozenRecord):
     """One host the JIT can emit code for (CPython: _targets._Target)."""
 
-    triple: str
-    machine: str                     # ELF e_machine as pyelftools names it
-    relocation_names: dict[int, str]
-    supported_relocations: frozenset[str]   # what cpjit.jit patches
-    flags: tuple[str, ...]
-    nop: bytes
-    # A trailing `jmp rel32` to the continuation: opcode bytes and the offset
-    # of its 32-bit field from the start of the instruction.
-    jump_opcode: bytes
-    jump_field_offset: int
-    jump_size: int
-    jump_relocations: frozenset[str] = frozenset()   # kinds of that 32-bit field
-    assemble_flags: tuple[str, ...] = ()   # for assembling a rewritten .s
+    FIELDS = (
+        ("triple", _REQUIRED),                   # str
+        ("machine", _REQUIRED),                  # ELF e_machine as pyelftools names it
+        ("relocation_names", _REQUIRED),         # dict[int, str]
+        ("supported_relocations", _REQUIRED),    # frozenset[str]: what cpjit.jit patches
+        ("flags", _REQUIRED),                    # tuple[str, ...]
+        ("nop", _REQUIRED),                      # bytes
+        # A trailing `jmp rel32` to the continuation: opcode bytes and the offset
+        # of its 32-bit field from the start of the instruction.
+        ("jump_opcode", _REQUIRED),              # bytes
+        ("jump_field_offset", _REQUIRED),        # int
+        ("jump_size", _REQUIRED),                # int
+        ("jump_relocations", frozenset()),       # kinds of that 32-bit field
+        ("assemble_flags", ()),                  # for assembling a rewritten .s
+    )
+
+    def __hash__(self):
+        # relocation_names is a dict: hash what identifies the target
+        return hash((self.triple, self.machine, self.flags))
 
     def relocation_name(self, number: int) -> str:
         return self.relocation_names.get(number, "R_UNKNOWN_%d" % number)
