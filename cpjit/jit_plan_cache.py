@@ -28,7 +28,7 @@ import marshal
 import os
 
 _FILE_NAME = "stencil-plans-v2.marshal"
-MAX_ENTRIES = 1024
+MAX_ENTRIES = 512          # ~3 stencil tables (~156 stencils each)
 MISSING = object()
 
 _entries = None           # key -> marshal'd entry, loaded on first use
