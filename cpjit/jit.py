@@ -599,6 +599,9 @@ class JitCode:
             tb = exc.__traceback__
             if tb is not None and tb.tb_frame is sys._getframe():
                 exc.__traceback__ = tb.tb_next      # drop this function's own entry
+            # (the local would keep a cycle: traceback -> this frame -> traceback, and
+            # with it the tier-1 frame's lists until the cyclic collector runs)
+            tb = None
             error = _new_record(ErrorExitRecord, record)
             error.exception = exc
             return error

@@ -201,20 +201,6 @@ KNOWN_MISMATCHES["102_locals_die_in_order.py"] = {"*": (
     "tier 1: a returning frame's locals are released last to first (the localsplus "
     "list is dropped, list_dealloc walks it backwards); CPython 3.11's _PyFrame_Clear "
     "releases them first to last, so __del__ messages come out in the other order")}
-KNOWN_MISMATCHES["103_lifetime_after_error_exit.py"] = {
-    mode: "JIT: an error exit leaves a reference cycle: JitCode._enter keeps the local "
-    "`tb` (the traceback whose first entry is _enter's own frame), so that frame, its "
-    "`localsplus` and `stack` arguments (the tier-1 frame's lists) live until the cyclic "
-    "collector runs; `tb = None` before returning the ErrorExitRecord fixes it"
-    for mode in ("tier2-jit", "tier2-jit-traced")}
-KNOWN_MISMATCHES["104_lifetime_after_exception_in_callee.py"] = {
-    mode: "tier 1 (callee run in a tier-1 frame: --tier1=all, or inlined in a trace): "
-    "after an exception raised in the callee is caught by the caller's loop, the "
-    "caller's tier-1 Frame (and its locals) stays alive after the caller returns, until "
-    "the next exception leaves a frame: ceval._run's unwinding loop keeps it in its "
-    "local `back` (`f = f.back` without the local fixes it)"
-    for mode in ("no-jit-all-t1", "tier2-interp", "tier2-jit", "tier2-interp-traced",
-                 "tier2-jit-traced")}
 
 
 def known_mismatch(program, mode):

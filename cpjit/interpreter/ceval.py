@@ -2629,10 +2629,9 @@ def _run(entry):
                     tbmod.raise_unchained(exc)
                 finally:
                     cell.value -= _HEADROOM
-            back = f.back
             cell.value += 1
             f.stack.clear()
-            f = back
+            f = f.back      # (no local for it: it would keep the frame alive after it returns)
             i = f.lasti // 2
             add_tb = True
             strip = False
