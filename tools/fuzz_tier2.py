@@ -23,6 +23,18 @@ import test_differential  # noqa: E402
 from test_differential import MODES, mismatch_report, run_cpjit, run_python  # noqa: E402
 
 DEFAULT_MODES = ("tier2-jit", "tier2-interp", "tier2-jit-traced", "tier2-interp-traced")
+# More modes than the differential test's: other thresholds give traces that start and
+# end elsewhere (a trace made on the 3rd back edge, side traces after 2 exits) and
+# thresholds 1 under the default tier-1 policy (only loops in tier 1).
+EXTRA_MODES = {
+    "tier2-jit-warm3": (["--tier2=jit", "--tier1=all"],
+                        {"CPJIT_BACKEDGE_THRESHOLD": "3", "CPJIT_SIDE_EXIT_THRESHOLD": "2"}),
+    "tier2-interp-warm3": (["--tier2=interp", "--tier1=all"],
+                           {"CPJIT_BACKEDGE_THRESHOLD": "3", "CPJIT_SIDE_EXIT_THRESHOLD": "2"}),
+    "tier2-jit-loops-t1": (["--tier2=jit"],
+                           {"CPJIT_BACKEDGE_THRESHOLD": "1", "CPJIT_SIDE_EXIT_THRESHOLD": "1"}),
+}
+MODES.update((name, mode) for name, mode in EXTRA_MODES.items() if name not in MODES)
 PROGRAM_NAME = "prog.py"
 
 
