@@ -1006,9 +1006,10 @@ TEMPLATES = [
     (st_sequences, 4), (st_chain, 1), (st_cells, 2), (st_dict_keys, 2), (st_exit, 1),
     (st_subtypes, 3),
 ]
-# Templates that hit known, reported mismatches (corpus 100-104): only with
-# ``generate(seed, known=True)`` (tools/fuzz_tier2.py --known), so that the fixed-seed
-# test keeps finding new things instead of the same ones.
+# Templates that hit known, reported mismatches: only with ``generate(seed, known=True)``
+# (tools/fuzz_tier2.py --known), so that the fixed-seed test keeps finding new things
+# instead of the same ones.  Object lifetimes: a returning frame's locals die in the
+# wrong order (corpus 102), so a __del__ and a generator's finally print in the wrong order.
 KNOWN_MISMATCH_TEMPLATES = [(st_lifetimes, 2)]
 
 
