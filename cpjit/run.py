@@ -13,16 +13,16 @@ differences are listed in ``docs/usage.md``.
 Imports are kept lazy: a ``cpjit exec`` run pays only for what it uses.
 """
 
+import _signal   # signal.py's enums cost ~0.5 ms at each start; the C module is enough
 import atexit
 import os
-import signal
 import sys
 
 from cpjit import config as _config
 
 # What the exit path uses once the program has run, bound now: a program may delete or
 # replace builtins (``del builtins.type``), and python's own exit path, written in C,
-# would not notice. (atexit and signal are built-in modules, free to import here.)
+# would not notice. (atexit and _signal are built-in modules, free to import here.)
 _type, _id, _set, _zip, _isinstance, _getattr = type, id, set, zip, isinstance, getattr
 _sorted, _open, _Exception, _BaseException = sorted, open, Exception, BaseException
 _SystemExit, _KeyboardInterrupt, _BaseExceptionGroup = (SystemExit, KeyboardInterrupt,
@@ -353,9 +353,9 @@ def exit_by_sigint():
             stream.flush()
         except _Exception:
             pass
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    os.kill(os.getpid(), signal.SIGINT)
-    return 128 + signal.SIGINT  # only if the signal did not kill us
+    _signal.signal(_signal.SIGINT, _signal.SIG_DFL)
+    os.kill(os.getpid(), _signal.SIGINT)
+    return 128 + _signal.SIGINT  # only if the signal did not kill us
 
 
 # ---------------------------------------------------------------------------------------

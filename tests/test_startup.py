@@ -15,7 +15,7 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 NOT_AT_START = ("cpjit.jit", "cpjit.jit_plan", "cpjit.jit_memory", "cpjit.jit_relocations",
                 "cpjit.jit_disasm", "cpjit.jit_frames", "capstone", "elftools", "pycparser",
                 "cpjit.bench", "cpjit.stencil_build.build", "cpjit.stencil_build.compile",
-                "cffi", "argparse", "subprocess")
+                "cffi", "argparse", "subprocess", "signal", "sysconfig")
 
 
 def cpjit_exec(args, cwd=REPO, env_extra=None):
