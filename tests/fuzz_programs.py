@@ -1017,7 +1017,9 @@ def random_case(rng, index, templates=TEMPLATES):
     loop = rng.choice(["range"] * 4 + ["list", "tuple", "dict", "gen", "enumerate",
                                         "while", "while"])
     n = rng.choice([20, 40, 70, 100, 150])
-    count = rng.randint(2, 7)
+    # now and then a body longer than a trace can hold (trace_too_long, a trace that
+    # ends mid-body and continues in tier 1)
+    count = rng.randint(2, 7) if rng.random() < 0.9 else rng.randint(15, 30)
     funcs = rng.choices([f for f, _ in templates], weights=[w for _, w in templates],
                         k=count)
     return Case("case_%d" % index, loop, n, tuple(f(rng, n) for f in funcs))
