@@ -50,6 +50,8 @@ def test_generated_program(seed, mode):
     report = mismatch_report(expected, actual, note + "\nprogram: python3 "
                              "tools/fuzz_tier2.py --print %d" % seed)
     assert not report, report
+    if "tier2_unavailable" in stats:
+        pytest.skip(note)      # no stencil table here (conftest said why): tier 1 only
     assert stats.get("tier2_active"), note
     if mode.endswith("-traced"):
         # Everything hot at once: tier 2 must at least have been asked to trace (it may
