@@ -31,6 +31,7 @@ from cpjit.uops import expansion as exp
 from cpjit import uop_interpreter as uint
 from cpjit import stats as _stats
 from cpjit import specialize_attrs as _attrs
+from cpjit import opt_native_profile as _native_profile
 
 # The limits of pycore_optimizer.h / optimizer.c.
 UOP_MAX_TRACE_LENGTH = 800
@@ -721,6 +722,12 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
             first = False
             continue
 
+        if entry is None and not generic_only and func is not None:
+            # Never run by tier 1 (a loop-free callee runs natively): CPython's own
+            # specialization of it, if any (cpjit/opt_native_profile.py).
+            entry = _native_profile.native_entry(code, func, offset, oparg)
+            if entry is not None:
+                stats.inc("native_profile_used")
         if entry is None and opname == "CALL" and not generic_only:
             entry = _unprofiled_call_profile(info, index, oparg, func, frame, code)
             if entry is not None:
