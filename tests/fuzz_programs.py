@@ -379,6 +379,20 @@ def replace_code():
 
 '''
 
+def _prelude_blocks(text):
+    """The prelude's top-level statements (decorators and all), one source text each."""
+    import ast
+    lines = text.splitlines()
+    blocks = []
+    for node in ast.parse(text).body:
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", ())])
+        blocks.append("\n".join(lines[first - 1:node.end_lineno]))
+    return tuple(blocks)
+
+
+# The minimiser drops the blocks a repro does not need (Program.dropped).
+PRELUDE_BLOCKS = _prelude_blocks(PRELUDE)
+
 MAIN_TEMPLATE = '''\
 
 def main():
@@ -419,6 +433,7 @@ class Program:
     cases: tuple
     ending: tuple = field(default=())
     module_case: object = None      # a Case run at module level after main(), or None
+    dropped: frozenset = frozenset()    # indices of PRELUDE_BLOCKS left out (minimising)
 
     def source(self):
         return render(self)
@@ -477,7 +492,11 @@ def render_module_case(case):
 
 
 def render(program):
-    lines = [PRELUDE]
+    if program.dropped:
+        lines = ["\n\n".join(block for i, block in enumerate(PRELUDE_BLOCKS)
+                              if i not in program.dropped) + "\n\n"]
+    else:
+        lines = [PRELUDE]
     for case in program.cases:
         lines += render_case(case)
         lines.append("")
@@ -1086,3 +1105,7 @@ def shrink_candidates(program):
             yield with_case(replace(case, loop="range"))
         if case.n > 20:
             yield with_case(replace(case, n=case.n // 2))
+    # last: the prelude's definitions the program does not need
+    for i in range(len(PRELUDE_BLOCKS)):
+        if i not in program.dropped:
+            yield replace(program, dropped=program.dropped | {i})
