@@ -51,12 +51,13 @@ def _cache_path():
 def _planner_digest():
     global _source_digest
     if _source_digest is None:
-        from cpjit import jit_plan, jit_relocations
+        from cpjit import jit_memory, jit_plan, jit_relocations
         digest = hashlib.blake2b(digest_size=16)
         try:
             for module in (jit_plan, jit_relocations):
                 with open(module.__file__, "rb") as file:
                     digest.update(file.read())
+            digest.update(b"alignment %d" % jit_memory.ALIGNMENT)   # a plan checks it
             _source_digest = digest.digest()
         except (OSError, TypeError, AttributeError):
             _source_digest = b""      # no source to tell versions apart: no cache
