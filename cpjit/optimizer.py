@@ -2064,8 +2064,10 @@ def make_jit_engine(opt_state):
             if "trampoline" not in table:
                 raise RuntimeError("stencil table without a trampoline")
             # cpjit.jit (stitching, cffi) is imported by the first compile, so a run that
-            # makes no trace does not pay for it; cpjit.run.preload_jit_dependencies
-            # imports what it needs from outside cpjit before the program runs.
+            # makes no trace does not pay for it; what it needs from outside cpjit is
+            # imported now, before the program runs (cpjit/startup.py).
+            import cpjit.startup as _cpjit_startup
+            _cpjit_startup.preload_jit_dependencies()
             _jit_table.append(table)
         except Exception as exc:      # no clang, build failure, ...: interpret instead
             opt_state.stats.jit_fallback("no stencil table: %s: %s"

@@ -208,33 +208,6 @@ def enable_tier2(cfg, stats):
         return
     enable(cfg)
     stats["tier2_active"] = True
-    engine = _getattr(_getattr(optimizer, "_state", None), "engine", None)
-    if _getattr(engine, "name", None) == "jit":
-        preload_jit_dependencies()
-
-
-# What cpjit.jit and the modules under it import from outside cpjit. cpjit.jit itself is
-# imported by the first compile, in the middle of the program: these go first, before
-# the program runs, so that its sys.path[0] (the script's directory) cannot shadow them
-# and its trace hooks do not see their module code (tests/test_startup.py checks it).
-JIT_EXTERNAL_MODULES = ("_cffi_backend", "platform")
-
-
-def preload_jit_dependencies():
-    """Make the first compile import nothing but cpjit's own modules."""
-    from cpjit import ffi_cache
-    from cpjit.stencil_build.paths import abi_header_text
-    if ffi_cache.is_cached("abi", abi_header_text()) and ffi_cache.is_cached("libc"):
-        for name in JIT_EXTERNAL_MODULES:
-            __import__(name)
-        return
-    # cffi's parser would run at the first compile, where the program could see it:
-    # generate the declarations' modules now (once per header text), as cpjit did always.
-    try:
-        import cpjit.jit
-        cpjit.jit.abi()
-    except _Exception:
-        pass    # the first compile meets the same error and falls back (jit_fallbacks)
 
 
 # ---------------------------------------------------------------------------------------

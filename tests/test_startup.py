@@ -52,7 +52,7 @@ print("cpjit.jit loaded:", "cpjit.jit" in new)
 
 def test_the_first_compile_imports_only_cpjit_modules(tmp_path):
     """cpjit.jit is imported mid-program by the first compile: anything it needs from
-    outside cpjit must already be there (cpjit.run.JIT_EXTERNAL_MODULES), or the
+    outside cpjit must already be there (cpjit.startup.JIT_EXTERNAL_MODULES), or the
     script's directory (sys.path[0] once the program runs) could shadow it. Here a
     shadowing platform.py would say so."""
     program = tmp_path / "program"
@@ -139,3 +139,21 @@ def test_python_build_facts_are_sysconfig_s_and_remembered(tmp_path, monkeypatch
         paths.python_build_facts()
     if sysconfig.get_platform() == "linux-x86_64":
         assert host_target() is X86_64_LINUX
+
+
+def test_without_cffi_the_jit_falls_back_before_the_program(tmp_path):
+    """The backend's outside dependencies are imported inside make_jit_engine's fallback:
+    a missing _cffi_backend gives the interpreter engine, as a failed backend import did."""
+    (tmp_path / "hot.py").write_text("t = 0\nfor i in range(3000):\n    t += i\nprint(t)\n")
+    stats = tmp_path / "stats.json"
+    launcher = ("import sys, runpy\n"
+                "sys.modules['_cffi_backend'] = None\n"
+                "sys.argv = ['cpjit', 'exec', '--tier2=jit', %r]\n"
+                "runpy.run_module('cpjit', run_name='__main__')\n" % str(tmp_path / "hot.py"))
+    env = dict(os.environ, PYTHONPATH=str(REPO), CPJIT_STATS_FILE=str(stats))
+    result = subprocess.run([sys.executable, "-c", launcher], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "%d\n" % sum(range(3000)), "")
+    optimizer = json.loads(stats.read_text())["cpjit_stats"]["optimizer"]
+    assert optimizer["engine"] == "interp" and optimizer["jit_unavailable"] == 1
+    assert "_cffi_backend" in " ".join(optimizer["jit_fallbacks"])
