@@ -202,6 +202,15 @@ KNOWN_MISMATCHES["102_locals_die_in_order.py"] = {"*": (
     "list is dropped, list_dealloc walks it backwards); CPython 3.11's _PyFrame_Clear "
     "releases them first to last, so __del__ messages come out in the other order")}
 
+KNOWN_MISMATCHES["106_c_method_errors_on_subclass_instances.py"] = {"*": (
+    "tier 1 (ceval LOAD_METHOD) and the uop interpreter (_LOAD_METHOD) push the bound "
+    "method (NULL, getattr(obj, name)); 3.11's _PyObject_GetMethod pushes (descriptor, "
+    "self) for a C method descriptor, so a wrong call's TypeError names the descriptor's "
+    "type (list.append()) where the bound builtin method names the instance's "
+    "(MyList.append()); the JIT's LOAD_METHOD is right. (Changing only _LOAD_METHOD "
+    "moved corpus 73's RecursionError in tier2-interp-traced: _CALL's recursion "
+    "accounting assumes the bound form)")}
+
 
 def known_mismatch(program, mode):
     entry = KNOWN_MISMATCHES.get(program, {})
