@@ -936,7 +936,8 @@ def st_sequences(rng, n):
         ("if i == %d:" % k, "    acc += len(5)"),
         ("acc += isinstance(x, (str, float)) + isinstance(i, int | None)",),
         ("if i == %d:" % k, "    acc += isinstance(i, 5)"),
-        ("if i == %d:" % k, "    lst.append()"),
+        # (not lst.append(): on a list subclass that names the instance's type, corpus 106)
+        ("if i == %d:" % k, "    list.append(lst)"),
         ("for r in range(2 ** 63 - 2, 2 ** 63 + 1):", "    acc += r % 7"),
         ("for r in range(i % 4, -3, -2):", "    acc += r"),
         ("for r in range(-2 ** 62 - 1, -2 ** 62 + 1):", "    acc += r % 5"),
