@@ -8,7 +8,6 @@ identical byte for byte.  Longer runs with other seeds: tools/fuzz_tier2.py.
 
 import ast
 import random
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,16 +20,19 @@ FUZZ_MODES = ("tier2-interp", "tier2-jit", "tier2-interp-traced", "tier2-jit-tra
 # {seed: {mode: reason}}: programs whose mismatch is known and reported (strict xfail).
 KNOWN_FUZZ_MISMATCHES = {}
 
-_reference = {}
+@pytest.fixture(scope="session")
+def reference_runs(tmp_path_factory):
+    """seed -> (directory holding the seed's program as prog.py, python's run of it);
+    made once per seed and test process."""
+    runs = {}
 
-
-def _program_dir(seed):
-    """A directory holding the seed's program as prog.py (one per seed and process)."""
-    if seed not in _reference:
-        workdir = tempfile.mkdtemp(prefix="cpjit-fuzz-%d-" % seed)
-        Path(workdir, "prog.py").write_text(fuzz_programs.generate(seed).source())
-        _reference[seed] = (workdir, run_python(["prog.py"], workdir))
-    return _reference[seed]
+    def get(seed):
+        if seed not in runs:
+            workdir = tmp_path_factory.mktemp("fuzz-seed%d-" % seed)
+            Path(workdir, "prog.py").write_text(fuzz_programs.generate(seed).source())
+            runs[seed] = (workdir, run_python(["prog.py"], workdir))
+        return runs[seed]
+    return get
 
 
 def _params():
@@ -42,9 +44,9 @@ def _params():
 
 
 @pytest.mark.parametrize("seed,mode", list(_params()))
-def test_generated_program(seed, mode):
+def test_generated_program(seed, mode, reference_runs):
     """One generated program: the same bytes and status as python, with tier 2 on."""
-    workdir, expected = _program_dir(seed)
+    workdir, expected = reference_runs(seed)
     actual, stats = cpjit_run_with_stats(mode, ["prog.py"], workdir)
     note = describe_mode(mode, stats)
     report = mismatch_report(expected, actual, note + "\nprogram: python3 "

@@ -3,10 +3,14 @@
     python3 tools/fuzz_tier2.py --seed 0 --count 200 [--modes tier2-jit,tier2-interp]
 
 Each seed's program (tests/fuzz_programs.py) runs under ``python`` and under ``cpjit
-exec`` in every requested mode (the modes of tests/test_differential.py); stdout,
-stderr and exit status must be identical.  A mismatch is minimised (cases and statements
-dropped while the same mode still mismatches) and printed with its diff; ``--save DIR``
-writes each minimal repro there as ``seed<N>_<mode>.py``.
+exec`` in every requested mode (the modes of tests/test_differential.py, and
+EXTRA_MODES below); stdout, stderr and exit status must be identical.  A mismatch is
+minimised (the ending, cases, statements and then the prelude's unused definitions
+dropped while the same mode still mismatches, and still crashes if it crashed) and
+printed with its diff; ``--save DIR`` writes each minimal repro there as
+``seed<N>_<mode>.py``.  ``--print N`` shows a seed's program; ``--known`` also draws
+the statement templates that hit known mismatches; ``--timeout`` (seconds) tells a
+hang from a slow run.
 """
 
 import argparse
@@ -97,17 +101,12 @@ def fuzz(seeds, modes, save_dir=None, do_minimise=True, out=sys.stdout, known=Fa
                 found.append((seed, mode, source, report))
                 print(report, file=out)
                 print("---- minimal program (seed %d, mode %s) ----" % (seed, mode), file=out)
-                print(_without_prelude_unused(source), file=out, flush=True)
+                print(source, file=out, flush=True)
                 if save_dir:
                     os.makedirs(save_dir, exist_ok=True)
                     Path(save_dir, "seed%d_%s.py" % (seed, mode)).write_text(source)
             print("seed %d done" % seed, file=out, flush=True)
     return found
-
-
-def _without_prelude_unused(source):
-    """The program as run (the prelude is always the same; show it whole: it is short)."""
-    return source
 
 
 def main(argv=None):
