@@ -11,6 +11,10 @@ moves those references into Python lists (no refcount change, as the trampoline'
 write-back) and frees the C frames.
 """
 
+# Guest programs may rebind builtins (builtins.len = ...): cpjit's own code binds the
+# ones it uses at import.
+from cpjit._hostbuiltins import *  # noqa: F401,F403  (cpjit keeps the original builtins)
+
 import ctypes
 import dataclasses
 import struct
@@ -96,33 +100,87 @@ def read_live_inlined_frames(state, null, ffi):
 def take_inlined_frames(record, null, ffi):
     """Move the frames above the entry frame into InlinedFrames, outermost first,
     and free them.  `record` is the ExitRecord; [] when the exit is in the entry frame."""
+    header_at, slots_at, fields_at = _frame_layout(ffi)
     address = record.frame
-    chain = []
-    while address:
-        frame = ffi.cast("_cpjit_frame *", address)
-        chain.append((address, frame))
-        address = int(ffi.cast("uintptr_t", frame.previous))
     result = []
     innermost = True
-    for address, frame in chain:             # innermost first
-        depth = record.stack_depth if innermost else frame.stacktop
+    while address:                           # innermost first
+        # One read of the fixed fields, one of the slot array: a cffi access per field
+        # and a ctypes.cast per object cost ~1 us each (an exit rebuilt ~2 frames).
+        fields = _read_words(address + fields_at[0], fields_at[1])
+        previous, instr_offset, stacktop, n, owns_refs, caller_lasti, caller_ip = (
+            fields[i] for i in fields_at[2])
+        depth = record.stack_depth if innermost else stacktop
         innermost = False
-        n = frame.nlocalsplus
-        # One read of the whole slot array (a cffi access per slot cost ~1 µs each).
         count = n + depth
-        slots = _unpack_words(ffi.buffer(ffi.cast("char *", frame.localsplus), count * 8),
-                              count) if count else ()
-        owned = bool(frame.owns_refs)
-        header = [int(ffi.cast("uintptr_t", p)) for p in (
-            frame.f_code, frame.f_func, frame.f_globals, frame.f_builtins, frame.f_locals)]
-        code, func, globals_, builtins, locals_ = (
-            _take(p, None, owned) for p in header)
-        values = [_take(p, null) for p in slots]
+        slots = _read_words(address + slots_at, count) if count else ()
+        header = _read_words(address + header_at, 5)
+        code, func, globals_, builtins, locals_ = _objects_at(address + header_at, header,
+                                                              None)
+        values = _objects_at(address + slots_at, slots, null)
+        # The Python references made above replace the C frame's own.
+        if owns_refs:
+            _release(header)
+        _release(slots)
         result.append(InlinedFrame(code, func, globals_, builtins, locals_,
-                                   frame.instr_offset, values[:n], values[n:],
-                                   frame.caller_lasti, frame.caller_ip))
+                                   instr_offset, values[:n], values[n:],
+                                   caller_lasti, caller_ip))
         _pymem_free(address)
+        address = previous
     result.reverse()
+    return result
+
+
+_PY_OBJECT = ctypes.py_object
+_WORDS = ctypes.c_int64
+
+
+def _read_words(address, count):
+    """``count`` 64-bit words at ``address``, as Python ints (a pointer's is unsigned in
+    practice: user-space addresses are below 2**63)."""
+    return (_WORDS * count).from_address(address)[:]
+
+
+def _objects_at(address, words, null):
+    """New references to the objects of the pointer array at ``address`` whose contents
+    are ``words``; a NULL pointer gives ``null``."""
+    array = (_PY_OBJECT * len(words)).from_address(address)
+    if 0 not in words:
+        return array[:]
+    return [array[i] if w else null for i, w in enumerate(words)]
+
+
+def _release(words):
+    for w in words:
+        if w:
+            _py_decref(w)
+
+
+_layouts = {}
+
+
+def _frame_layout(ffi):
+    """(offset of f_code, offset of localsplus, (offset and count of the int64 fields
+    from ``previous``, indexes of previous, instr_offset, stacktop, nlocalsplus,
+    owns_refs, caller_lasti, caller_ip among them)) of ``_cpjit_frame``."""
+    layout = _layouts.get(id(ffi))
+    if layout is not None and layout[0] is ffi:
+        return layout[1]
+
+    def offset(field):
+        return ffi.offsetof("_cpjit_frame", field)
+
+    header_at = offset("f_code")
+    for i, name in enumerate(("f_func", "f_globals", "f_builtins", "f_locals"), 1):
+        if offset(name) != header_at + 8 * i:
+            raise RuntimeError("_cpjit_frame: f_code .. f_locals are not contiguous")
+    names = ("previous", "instr_offset", "stacktop", "nlocalsplus", "owns_refs",
+             "caller_lasti", "caller_ip")
+    first = offset("previous")
+    slots_at = offset("localsplus")
+    indexes = tuple((offset(name) - first) // 8 for name in names)
+    result = (header_at, slots_at, (first, (slots_at - first) // 8, indexes))
+    _layouts[id(ffi)] = (ffi, result)
     return result
 
 
