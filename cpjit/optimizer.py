@@ -501,11 +501,6 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
     initial_code = code
     initial_index = start // 2
     dependencies.add(code)
-    if not _call_checks().code_is_quickened(code):
-        # 3.11 quickens code on its 8th RESUME / JUMP_BACKWARD, which machine code does
-        # not count: until then tier 1 runs it (see _plan_python_call for callees).
-        stats.inc("code_not_quickened")
-        return None
     index = initial_index
     trace = []
     max_length = UOP_MAX_TRACE_LENGTH - 2
@@ -573,6 +568,11 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
             reason = "ENTER_EXECUTOR"
             other = info.executors[oparg]
             other_op = OPNAME[other.original_opcode]
+            if other_op == "JUMP_BACKWARD" and not _call_checks().code_is_quickened(code):
+                # that back edge counts towards 3.11's quickening: machine code must not
+                # pass it (see the JUMP_BACKWARD case below)
+                stats.inc("code_not_quickened")
+                return None
             if (other_op == "JUMP_BACKWARD" or other_op.startswith("POP_JUMP_BACKWARD")) and \
                     (supports is None or supports("_CHECK_PERIODIC")):
                 add("_CHECK_PERIODIC", 0, 0, offset)
@@ -670,6 +670,13 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
 
         if opname in ("JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT"):
             if opname == "JUMP_BACKWARD":
+                if not _call_checks().code_is_quickened(code):
+                    # 3.11 quickens code on its 8th RESUME / JUMP_BACKWARD, which machine
+                    # code does not count: until then tier 1 runs this loop (a loop closed
+                    # by a conditional back edge, which does not count, is traced).
+                    # Callees: _plan_python_call.
+                    stats.inc("code_not_quickened")
+                    return None
                 # oparg 1: 3.11's JUMP_BACKWARD counts towards quickening
                 # (_PyCode_Warmup), its conditional twins do not
                 add("_CHECK_PERIODIC", 1, 0, offset)
@@ -691,6 +698,10 @@ def translate_bytecode_to_trace(frame, start, progress_needed, dependencies, wat
             continue
 
         if opname == "RESUME":
+            if not _call_checks().code_is_quickened(code):
+                # counts towards 3.11's quickening, as JUMP_BACKWARD (below)
+                stats.inc("code_not_quickened")
+                return None
             if lacks_stencil(["_TIER2_RESUME_CHECK"]):
                 stats.unsupported(opname)
                 trace.pop()

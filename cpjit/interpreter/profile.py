@@ -685,7 +685,8 @@ class PrecallSite:
     """
 
     __slots__ = ("form", "counter", "hit_type", "hit", "hit_self", "hit_name", "slack",
-                 "oparg", "pop_after", "method_name", "last_hit", "info", "index", "emulated")
+                 "oparg", "pop_after", "method_name", "last_hit", "info", "index", "emulated",
+                 "last_descr")
 
     def __init__(self, oparg, info=None, index=None, pop_after=False):
         self.oparg = oparg
@@ -702,6 +703,7 @@ class PrecallSite:
         self.slack = 1
         self.last_hit = False
         self.emulated = False           # tier 1 has stepped this site (tier1_precall)
+        self.last_descr = None          # the method descriptor of the last hit, if any
 
     def read(self):
         """Tier 1's site: the facts the emulation needs, and where CPython's count stands."""
@@ -1034,6 +1036,9 @@ def tier1_precall(site, callable_, is_meth, args, kwnames):
             is_meth = True
     slack = precall(site, view_callable, is_meth, view_args, kwnames)
     site.emulated = True
+    # (for tier 2's guard of a method-descriptor form: cpjit/uops/call_checks.py)
+    site.last_descr = view_callable if site.last_hit and \
+        type(view_callable) is _MethodDescriptorType else None
     form = site.form
     # The fast path of tier 1's CALL: what makes a later call the same hit.
     site.hit_type = site.hit = _NEVER

@@ -19,7 +19,7 @@ cache once and picks what the trace does at the site (``call_form``):
   site is specialized to a form that checks too, or calls Python code (a frame either
   way), or its adaptive counter is backing off after a failed specialization.
 - ``"stop"``: the trace ends before the call, where the emulation is about to change
-  the site (quickening pending, a specialization attempt due) or has never stepped it
+  the site (code not quickened yet, a specialization attempt due) or has never stepped it
   (code CPython ran natively so far: its cache names no callable): tier 1 runs the call;
   the exit, once warm, gets a side trace projected from the new state.
 
@@ -80,6 +80,9 @@ def call_form(code, call_index, oparg):
     ``(uop name, operand)`` for ``"check_free"``, else None."""
     from cpjit.interpreter import ceval, profile
     if not code_is_quickened(code):
+        # 3.11 runs the plain PRECALL (the generic path) until the code is quickened,
+        # which tier 1 may do while a trace runs (a trace itself does not warm code up,
+        # translate_bytecode_to_trace): tier 1 makes the call.
         return "stop", None
     info = profile.get_code_info(code)
     site = ceval._precall_site(info, call_index, oparg)
@@ -124,6 +127,9 @@ def _guard_for(site, form):
         return None
     if site.hit is not profile._NEVER:
         return GUARD_IS, site.hit
+    if type(site.last_descr) is _MethodDescriptorType:
+        # a method-descriptor form: that descriptor, self of exactly its class
+        return GUARD_METHOD, site.last_descr
     if site.hit_type is _BuiltinFunctionType and site.hit_self is not None:
         name = site.hit_name if site.hit_name is not None else site.method_name
         if name is None:
