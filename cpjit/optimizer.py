@@ -1688,12 +1688,25 @@ def exit_uop_name(executor, kind, stub=None, target=None):
     return name
 
 
+# Uops that do none of the program's work (a trace of only these makes no progress).
+_NO_PROGRESS_UOPS = frozenset({"_CHECK_VALIDITY_AND_SET_IP", "_CHECK_PERIODIC", "_SET_IP",
+                               "_CHECK_VALIDITY", "_NOP"})
+
+
 def _progresses_before_reentry(executor):
     """Whether linking exits at the trace's own start back into it is safe: no side exit
     to that offset is taken before the trace's first periodic check (else a linked
     exit could spin in machine code with no eval-breaker check and no progress)."""
     trace = executor.trace
     start = executor.start_offset
+    body = [inst.name for inst in trace[1:]]
+    end = next((i for i, name in enumerate(body) if uint.is_terminator(name)), len(body))
+    if not set(body[:end]) - _NO_PROGRESS_UOPS and end < len(body) and \
+            body[end] == "_EXIT_TRACE" and trace[end + 1].target == start:
+        # Only a periodic check and an exit to where it starts (a trace made at another
+        # executor's ENTER_EXECUTOR): reused by an exit at that place it would be linked
+        # to itself, and machine code would loop there without progress.
+        return False
     for inst in trace[1:]:
         if inst.name == "_CHECK_PERIODIC":
             return True
