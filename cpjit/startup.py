@@ -13,7 +13,7 @@ the package's ``__path__``, not ``sys.path``). tests/test_startup.py checks it.
 
 # What cpjit.jit and the modules under it import from outside cpjit and that a start
 # has not imported already (the rest, ctypes, struct, threading..., tier 1 imports).
-JIT_EXTERNAL_MODULES = ("_cffi_backend", "platform")
+JIT_EXTERNAL_MODULES = ("_cffi_backend", "platform", "bisect")
 
 
 def preload_jit_dependencies():

@@ -211,12 +211,6 @@ KNOWN_MISMATCHES["106_c_method_errors_on_subclass_instances.py"] = {"*": (
     "moved corpus 73's RecursionError in tier2-interp-traced: _CALL's recursion "
     "accounting assumes the bound form)")}
 
-KNOWN_MISMATCHES["107_lost_stderr_after_module_nameerror.py"] = {
-    mode: "cpjit prints the uncaught NameError, then again through PyErr_Display during "
-    "finalization with no sys.stderr ('object address ... lost sys.stderr'); the first "
-    "print loses its last newline; cause not found (tier 1 too: no-jit); fuzzer seed 41080"
-    for mode in ("no-jit", "tier2-jit", "no-jit-all-t1", "tier2-interp-traced")}
-
 
 def known_mismatch(program, mode):
     entry = KNOWN_MISMATCHES.get(program, {})
