@@ -76,3 +76,32 @@ def run_both(path, policy="all"):
     b = subprocess.run([sys.executable, "-c", RUNNER, policy, str(path)],
                        capture_output=True, text=True, timeout=120)
     return a, b
+
+
+def run_program(tmp_path, source, cpjit_args=None, env_extra=None):
+    """Write ``source`` to ``tmp_path/prog.py`` and run it under python (``cpjit_args``
+    None) or ``python -m cpjit exec --stats=json *cpjit_args``, with cpjit's environment
+    knobs cleared, then ``env_extra``: ``((status, stdout, stderr), optimizer stats or
+    None)``."""
+    import json
+    import os
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    path = tmp_path / "prog.py"
+    path.write_text(textwrap.dedent(source))
+    env = dict(os.environ, PYTHONPATH=root)
+    for name in ("CPJIT_STATS", "CPJIT_BACKEDGE_THRESHOLD", "CPJIT_SIDE_EXIT_THRESHOLD",
+                 "CPJIT_TIER1"):
+        env.pop(name, None)
+    env.update(env_extra or {})
+    stats = tmp_path / "stats.json"
+    if cpjit_args is None:
+        argv = [sys.executable, str(path)]
+    else:
+        env["CPJIT_STATS_FILE"] = str(stats)
+        argv = [sys.executable, "-m", "cpjit", "exec", "--stats=json", *cpjit_args, str(path)]
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tmp_path,
+                          timeout=120)
+    result = (proc.returncode, proc.stdout, proc.stderr)
+    if cpjit_args is None:
+        return result, None
+    return result, json.loads(stats.read_text())["cpjit_stats"]["optimizer"]

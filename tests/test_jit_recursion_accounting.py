@@ -6,18 +6,14 @@ be python's exactly, under the JIT and the reference uop interpreter, with the d
 and the lowest thresholds. Unit tests check the projection's choice per call site.
 """
 
-import json
-import os
-import subprocess
-import sys
-import textwrap
 
 import pytest
+
+from _interp_util import run_program
 
 from cpjit import optimizer
 from test_opt_helpers import call, first_executor, run_source, tier2, uop_names
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Absolute counts, read where CPython runs the callback natively (offsets of
 # recursion_remaining / recursion_limit in 3.11's PyThreadState on 64-bit Linux).
@@ -95,25 +91,7 @@ print("after", seen[-1])
 
 
 def _run(tmp_path, source, cpjit_args=None, env_extra=None):
-    path = tmp_path / "prog.py"
-    path.write_text(textwrap.dedent(source))
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    for name in ("CPJIT_STATS", "CPJIT_BACKEDGE_THRESHOLD", "CPJIT_SIDE_EXIT_THRESHOLD",
-                 "CPJIT_TIER1"):
-        env.pop(name, None)
-    env.update(env_extra or {})
-    stats = tmp_path / "stats.json"
-    if cpjit_args is None:
-        argv = [sys.executable, str(path)]
-    else:
-        env["CPJIT_STATS_FILE"] = str(stats)
-        argv = [sys.executable, "-m", "cpjit", "exec", "--stats=json", *cpjit_args, str(path)]
-    proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tmp_path,
-                          timeout=120)
-    result = (proc.returncode, proc.stdout, proc.stderr)
-    if cpjit_args is None:
-        return result, None
-    return result, json.loads(stats.read_text())["cpjit_stats"]["optimizer"]
+    return run_program(tmp_path, source, cpjit_args, env_extra)
 
 
 TRACED = {"CPJIT_BACKEDGE_THRESHOLD": "1", "CPJIT_SIDE_EXIT_THRESHOLD": "1"}

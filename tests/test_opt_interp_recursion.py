@@ -6,38 +6,14 @@ traceback with its "[Previous line repeated N more times]") and the exit status 
 identical, and the stats must show that executors ran.
 """
 
-import json
-import os
-import subprocess
-import sys
-import textwrap
-
 import pytest
 
+from _interp_util import run_program
 from test_opt_helpers import RECURSION_THROUGH_TRACED_LOOPS
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _run(tmp_path, source, cpjit_args=None, tier1="all"):
-    path = tmp_path / "prog.py"
-    path.write_text(textwrap.dedent(source))
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    for name in ("CPJIT_STATS", "CPJIT_BACKEDGE_THRESHOLD", "CPJIT_SIDE_EXIT_THRESHOLD"):
-        env.pop(name, None)
-    env["CPJIT_TIER1"] = tier1
-    stats = tmp_path / "stats.json"
-    if cpjit_args is None:
-        argv = [sys.executable, str(path)]
-    else:
-        env["CPJIT_STATS_FILE"] = str(stats)
-        argv = [sys.executable, "-m", "cpjit", "exec", "--stats=json", *cpjit_args, str(path)]
-    proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tmp_path,
-                          timeout=120)
-    result = (proc.returncode, proc.stdout, proc.stderr)
-    if cpjit_args is None:
-        return result, None
-    return result, json.loads(stats.read_text())["cpjit_stats"]["optimizer"]
+    return run_program(tmp_path, source, cpjit_args, {"CPJIT_TIER1": tier1})
 
 
 def _same_as_python(tmp_path, source, threshold, tier1):

@@ -7,14 +7,9 @@ was made for found it again (side anchors) and machine code looped there forever
 a trace is not made now (translate_bytecode_to_trace, the ENTER_EXECUTOR stitch).
 """
 
-import os
-import subprocess
-import sys
-import textwrap
-
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from _interp_util import run_program
 
 PARTIAL_AND_GLOBAL = """
 import functools
@@ -71,17 +66,9 @@ except AttributeError as e:
 
 
 def _run(tmp_path, source, cpjit_args=None, env_extra=None):
-    path = tmp_path / "prog.py"
-    path.write_text(textwrap.dedent(source))
-    env = dict(os.environ, PYTHONPATH=ROOT, PYTHONHASHSEED="0")
-    for name in ("CPJIT_STATS", "CPJIT_TIER1"):
-        env.pop(name, None)
+    env = {"PYTHONHASHSEED": "0"}
     env.update(env_extra or {})
-    argv = [sys.executable] + (["-m", "cpjit", "exec", *cpjit_args] if cpjit_args else []) \
-        + [str(path)]
-    proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tmp_path,
-                          timeout=60)
-    return proc.returncode, proc.stdout, proc.stderr
+    return run_program(tmp_path, source, cpjit_args, env)[0]
 
 
 @pytest.mark.parametrize("thresholds", [("3", "2"), ("3", "3"), ("1", "1")])

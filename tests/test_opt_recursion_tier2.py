@@ -9,17 +9,10 @@ the guest's recursion limit, and operations that call Python code (dunders) at C
 count.
 """
 
-import json
-import os
-import subprocess
-import sys
-import textwrap
-
 import pytest
 
-from _interp_util import ROOM_PROBE
+from _interp_util import ROOM_PROBE, run_program
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 ROOM = """
 import sys
@@ -123,24 +116,7 @@ for name, op in OPS.items():
 
 
 def _run(tmp_path, source, cpjit_args=None):
-    path = tmp_path / "prog.py"
-    path.write_text(textwrap.dedent(source))
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    for name in ("CPJIT_STATS", "CPJIT_BACKEDGE_THRESHOLD", "CPJIT_SIDE_EXIT_THRESHOLD",
-                 "CPJIT_TIER1"):
-        env.pop(name, None)
-    stats = tmp_path / "stats.json"
-    if cpjit_args is None:
-        argv = [sys.executable, str(path)]
-    else:
-        env["CPJIT_STATS_FILE"] = str(stats)
-        argv = [sys.executable, "-m", "cpjit", "exec", "--stats=json", *cpjit_args, str(path)]
-    proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tmp_path,
-                          timeout=120)
-    result = (proc.returncode, proc.stdout, proc.stderr)
-    if cpjit_args is None:
-        return result, None
-    return result, json.loads(stats.read_text())["cpjit_stats"]["optimizer"]
+    return run_program(tmp_path, source, cpjit_args)
 
 
 @pytest.mark.parametrize("engine", ["interp", "jit"])
