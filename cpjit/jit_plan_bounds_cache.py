@@ -23,7 +23,6 @@ from cpjit._hostbuiltins import *  # noqa: F401,F403  (cpjit keeps the original 
 import hashlib
 import itertools
 import marshal
-import os
 
 # Bump when the stored format or the meaning of an entry changes.
 _FILE_NAME = "instruction-bounds-v1.marshal"
@@ -37,11 +36,8 @@ _path = None
 def _cache_path():
     global _path
     if _path is None:
-        try:
-            from cpjit.stencil_build.paths import cache_dir
-            _path = os.path.join(str(cache_dir()), _FILE_NAME)
-        except Exception:
-            _path = ""
+        from cpjit.stencil_build.paths import cache_file_path
+        _path = cache_file_path(_FILE_NAME)
     return _path
 
 
@@ -102,9 +98,7 @@ def store(code, starts):
             del merged[next(iter(merged))]
         _entries = merged
         data = marshal.dumps(merged)
-        temporary = "%s.%d.tmp" % (path, os.getpid())
-        with open(temporary, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
+        from cpjit.stencil_build.paths import write_atomically
+        write_atomically(path, data)
     except OSError:
         pass

@@ -25,7 +25,6 @@ from cpjit._hostbuiltins import *  # noqa: F401,F403  (cpjit keeps the original 
 
 import hashlib
 import marshal
-import os
 
 _FILE_NAME = "stencil-plans-v2.marshal"
 MAX_ENTRIES = 512          # ~3 stencil tables (~156 stencils each)
@@ -40,11 +39,8 @@ _source_digest = None     # of the planner's modules (a changed planner = new ke
 def _cache_path():
     global _path
     if _path is None:
-        try:
-            from cpjit.stencil_build.paths import cache_dir
-            _path = os.path.join(str(cache_dir()), _FILE_NAME)
-        except Exception:
-            _path = ""
+        from cpjit.stencil_build.paths import cache_file_path
+        _path = cache_file_path(_FILE_NAME)
     return _path
 
 
@@ -139,9 +135,7 @@ def flush():
         return
     try:
         data = marshal.dumps(_entries)      # whole, under the GIL: threads may store
-        temporary = "%s.%d.tmp" % (path, os.getpid())
-        with open(temporary, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
+        from cpjit.stencil_build.paths import write_atomically
+        write_atomically(path, data)
     except (OSError, ValueError):
         pass

@@ -103,10 +103,8 @@ def python_build_facts():
         facts = _facts_from_sysconfig()
         if record_path is not None:
             try:
-                tmp = "%s.%d.tmp" % (record_path, os.getpid())
-                with open(tmp, "w", encoding="utf-8") as f:
-                    f.write("\0".join(identity + [facts[0]] + facts[1]))
-                os.replace(tmp, record_path)
+                write_atomically(record_path, "\0".join(
+                    identity + [facts[0]] + facts[1]).encode("utf-8"))
             except OSError:
                 pass     # a read-only cache: ask sysconfig at each start
     _facts.append(facts)
@@ -127,3 +125,21 @@ def cache_dir() -> pathlib.Path:
     path = pathlib.Path(base) / "cpjit"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def write_atomically(path, data):
+    """Replace the file at ``path`` with ``data`` (bytes) in one step (a temporary file
+    renamed over it), so that a reader never sees half a file. Raises OSError."""
+    temporary = "%s.%d.tmp" % (path, os.getpid())
+    with open(temporary, "wb") as file:
+        file.write(data)
+    os.replace(temporary, path)
+
+
+def cache_file_path(name):
+    """The path of ``name`` in the cache directory, or "" when there is no usable one
+    (callers then keep their cache in memory only)."""
+    try:
+        return os.path.join(str(cache_dir()), name)
+    except Exception:
+        return ""
