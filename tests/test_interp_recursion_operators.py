@@ -260,18 +260,7 @@ def test_builtin_operand_sites_keep_the_plain_handlers():
     assert ceval.operation_can_call_python(info, add_offset)
 
 
-_RAISING = '''
-def room():
-    n = 0
-    def dive():
-        nonlocal n
-        n += 1
-        dive()
-    try:
-        dive()
-    except RecursionError:
-        pass
-    return n
+_RAISING = ROOM_PROBE + '''
 class R:
     def __lt__(self, o): raise ValueError
     def __getitem__(self, i): raise KeyError(i)
